@@ -1,0 +1,55 @@
+package mailwiki
+
+import "time"
+
+// Envelope is what the SMTP transaction told us about a message. It is kept in
+// the queue next to the encrypted spool object; it never holds the body.
+type Envelope struct {
+	ID         string    // queue id: appears in the 250 reply and on every log line
+	ConnID     string    // the SMTP connection's id
+	RemoteAddr string    // ip:port of the client
+	Helo       string    // HELO/EHLO name
+	From       string    // MAIL FROM (may be empty: a bounce)
+	To         []string  // accepted RCPT TO addresses, lower-cased domain
+	Received   time.Time // when the 250 was given
+	Size       int64     // bytes of the message as received
+	TenantID   string    // the tenant the recipients route to
+}
+
+// Message is a parsed email, independent of the MIME library that parsed it.
+type Message struct {
+	Subject     string
+	From        string // as displayed: "Name <local@domain>"
+	FromAddress string // local@domain only
+	To          []string
+	Date        time.Time // the Date header; zero if absent or unparseable
+	MessageID   string    // without angle brackets
+	InReplyTo   string    // without angle brackets
+	References  []string  // without angle brackets, oldest first
+	Automatic   bool      // an auto-reply or a bounce (RFC 3834, RFC 3464)
+	Text        string    // the text/plain body (decoded to UTF-8)
+	HTML        string    // the text/html body (decoded to UTF-8); empty if none
+	Attachments []Attachment
+	Warnings    []string // what the parser had to repair; safe to log (no content)
+}
+
+// Attachment is a file carried by a message: an inline image (Inline, with a
+// ContentID referenced as cid: from the HTML) or an ordinary attachment.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	ContentID   string // without angle brackets; empty if none
+	Inline      bool
+	Data        []byte
+}
+
+// Draft is what the converter makes of a Message: a title, a Confluence
+// storage-format XHTML body and the files that body refers to. Every
+// attachment's Filename is unique within the draft and is exactly the name
+// the body references with <ri:attachment ri:filename="…"/>.
+type Draft struct {
+	Title       string
+	Storage     string
+	Attachments []Attachment
+	Warnings    []string
+}

@@ -1,0 +1,40 @@
+package mailwiki
+
+import (
+	"context"
+	"net/http"
+)
+
+// Tenant modes: how mailwiki authenticates to a tenant's Confluence.
+const (
+	ModeToken   = "token"   // API token (Cloud, basic auth) or personal access token (Data Center, bearer)
+	ModeConnect = "connect" // Atlassian Connect (not built yet)
+	ModeForge   = "forge"   // Forge Remote (not built yet)
+)
+
+// Tenant is one Confluence site served by this installation.
+type Tenant struct {
+	ID      string // stable identifier (a name for token tenants, the client key for Connect)
+	Mode    string
+	BaseURL string // the site's base, ending in /wiki for Cloud, e.g. https://acme.atlassian.net/wiki
+}
+
+// Route says where mail to one address goes.
+type Route struct {
+	Address  string // the recipient address, lower-case
+	TenantID string
+	SpaceKey string
+}
+
+// TenantService resolves recipients and gives the pipeline what it needs to
+// reach a tenant's Confluence, whatever the tenant's mode.
+type TenantService interface {
+	// Route returns where mail to address goes, or an ENOTFOUND *Error.
+	Route(ctx context.Context, address string) (Route, error)
+	// Tenant returns the tenant with the given id, or an ENOTFOUND *Error.
+	Tenant(ctx context.Context, id string) (Tenant, error)
+	// HTTPClient returns a client that authenticates every request to the
+	// tenant's Confluence. It is the credential provider seam: Connect and
+	// Forge tenants will sign requests here.
+	HTTPClient(ctx context.Context, tenant Tenant) (*http.Client, error)
+}
