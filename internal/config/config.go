@@ -1,0 +1,141 @@
+// Package config loads mailwiki's configuration from a YAML file and the
+// environment, reads secrets from files where asked (the _FILE convention),
+// validates everything at start-up with messages that say what to change, and
+// dumps the effective configuration with secrets redacted.
+//
+// Precedence: built-in defaults < file < environment (MAILWIKI_*). A secret
+// may be given inline, through an environment variable, or through a file
+// named by the variable with a _FILE suffix (for container secrets).
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration of a mailwiki process.
+type Config struct {
+	DataDir   string    `yaml:"data_dir"`
+	Database  Database  `yaml:"database"`
+	SMTP      SMTP      `yaml:"smtp"`
+	HTTP      HTTP      `yaml:"http"`
+	Spool     Spool     `yaml:"spool"`
+	Queue     Queue     `yaml:"queue"`
+	Log       Log       `yaml:"log"`
+	Tenants   []Tenant  `yaml:"tenants"`
+	Retention Retention `yaml:"retention"`
+}
+
+// Database says where server-side state lives.
+type Database struct {
+	// Path of the SQLite file; default DATA_DIR/mailwiki.db.
+	Path string `yaml:"path"`
+}
+
+// SMTP configures the receiving server.
+type SMTP struct {
+	Listen              string        `yaml:"listen"`
+	Domain              string        `yaml:"domain"`
+	MaxMessageBytes     int64         `yaml:"max_message_bytes"`
+	MaxRecipients       int           `yaml:"max_recipients"`
+	MaxLineLength       int           `yaml:"max_line_length"`
+	ReadTimeout         time.Duration `yaml:"read_timeout"`
+	WriteTimeout        time.Duration `yaml:"write_timeout"`
+	DataTimeout         time.Duration `yaml:"data_timeout"`
+	MaxConnections      int           `yaml:"max_connections"`
+	MaxConnectionsPerIP int           `yaml:"max_connections_per_ip"`
+	TLSCertFile         string        `yaml:"tls_cert_file"`
+	TLSKeyFile          string        `yaml:"tls_key_file"`
+	ImplicitTLSListen   string        `yaml:"implicit_tls_listen"`
+}
+
+// HTTP configures health, readiness and metrics.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// Spool configures the encrypted message store.
+type Spool struct {
+	// Dir defaults to DATA_DIR/spool.
+	Dir string `yaml:"dir"`
+	// MasterKeys maps a key id to a base64 32-byte key; secret.
+	MasterKeys map[string]Secret `yaml:"master_keys"`
+	// PrimaryKey is the id of the key that encrypts new messages.
+	PrimaryKey string `yaml:"primary_key"`
+}
+
+// Queue configures delivery workers.
+type Queue struct {
+	Workers      int           `yaml:"workers"`
+	JobTimeout   time.Duration `yaml:"job_timeout"`
+	MaxBackoff   time.Duration `yaml:"max_backoff"`
+	PollInterval time.Duration `yaml:"poll_interval"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level string `yaml:"level"` // debug, info, warn, error
+}
+
+// Retention bounds how long anything about a message is kept.
+type Retention struct {
+	// MessageMaxAge: no message content outlives this (privacy promise P6); at most 48h.
+	MessageMaxAge time.Duration `yaml:"message_max_age"`
+}
+
+// Tenant is one Confluence site reached with a token (mode "token").
+type Tenant struct {
+	ID      string `yaml:"id"`
+	BaseURL string `yaml:"base_url"`
+	// Flavor is "cloud" (REST v2, basic auth with email + API token) or
+	// "datacenter" (REST v1, bearer personal access token).
+	Flavor              string    `yaml:"flavor"`
+	Email               string    `yaml:"email"`
+	APIToken            Secret    `yaml:"api_token"`
+	PersonalAccessToken Secret    `yaml:"personal_access_token"`
+	AllowInsecureHTTP   bool      `yaml:"allow_insecure_http"` // only for a local sandbox
+	Addresses           []Address `yaml:"addresses"`
+}
+
+// Address routes one recipient address to a space.
+type Address struct {
+	Address string `yaml:"address"`
+	Space   string `yaml:"space"`
+}
+
+// Secret is a string that is never printed. Its YAML form is either the
+// value itself or a mapping {file: PATH}.
+type Secret struct {
+	Value string
+	File  string
+}
+
+// String hides the value.
+func (s Secret) String() string {
+	if s.Value == "" {
+		return ""
+	}
+	return "<redacted>"
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		DataDir: "/var/lib/mailwiki",
+		SMTP: SMTP{
+			Listen:              ":25",
+			Domain:              "localhost",
+			MaxMessageBytes:     30 << 20,
+			MaxRecipients:       50,
+			MaxLineLength:       2000,
+			ReadTimeout:         5 * time.Minute,
+			WriteTimeout:        5 * time.Minute,
+			DataTimeout:         5 * time.Minute,
+			MaxConnections:      200,
+			MaxConnectionsPerIP: 20,
+		},
+		HTTP:      HTTP{Listen: "127.0.0.1:8080"},
+		Queue:     Queue{Workers: 8, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second},
+		Log:       Log{Level: "info"},
+		Retention: Retention{MessageMaxAge: 48 * time.Hour},
+	}
+}

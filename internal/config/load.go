@@ -1,0 +1,211 @@
+package config
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Getenv looks up an environment variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// Load reads the file at path (optional: "" means defaults and environment
+// only), applies the environment, reads secret files and validates. The
+// returned error lists every problem found, each saying what to change.
+func Load(path string, getenv Getenv) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		if err := loadFile(path, &cfg); err != nil {
+			return cfg, err
+		}
+	}
+	var errs []error
+	errs = append(errs, applyEnv(&cfg, getenv)...)
+	errs = append(errs, resolveSecrets(&cfg)...)
+	if len(errs) == 0 {
+		errs = cfg.validate()
+	}
+	if len(errs) > 0 {
+		return cfg, &ValidationError{Problems: errs}
+	}
+	return cfg, nil
+}
+
+func loadFile(path string, cfg *Config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: read %s: %w", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		return &ValidationError{Problems: []error{fmt.Errorf("%s: %w (check the spelling of the keys against 'mailwiki config dump')", path, err)}}
+	}
+	return nil
+}
+
+// ValidationError lists every configuration problem found.
+type ValidationError struct{ Problems []error }
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "configuration has %d problem(s):", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// UnmarshalYAML accepts a plain string or a mapping {file: PATH}.
+func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		s.Value = n.Value
+		return nil
+	}
+	var m struct {
+		File string `yaml:"file"`
+	}
+	if err := n.Decode(&m); err != nil || m.File == "" {
+		return fmt.Errorf("line %d: a secret is either a string or {file: /path/to/secret}", n.Line)
+	}
+	s.File = m.File
+	return nil
+}
+
+// MarshalYAML never reveals the value.
+func (s Secret) MarshalYAML() (any, error) {
+	if s.File != "" {
+		return map[string]string{"file": s.File}, nil
+	}
+	return s.String(), nil
+}
+
+func applyEnv(cfg *Config, getenv Getenv) []error {
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	num := func(name string, dst *int) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	str("MAILWIKI_DATA_DIR", &cfg.DataDir)
+	str("MAILWIKI_DATABASE_PATH", &cfg.Database.Path)
+	str("MAILWIKI_SMTP_LISTEN", &cfg.SMTP.Listen)
+	str("MAILWIKI_SMTP_DOMAIN", &cfg.SMTP.Domain)
+	str("MAILWIKI_HTTP_LISTEN", &cfg.HTTP.Listen)
+	str("MAILWIKI_LOG_LEVEL", &cfg.Log.Level)
+	num("MAILWIKI_QUEUE_WORKERS", &cfg.Queue.Workers)
+	if v := getenv("MAILWIKI_SMTP_MAX_MESSAGE_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("MAILWIKI_SMTP_MAX_MESSAGE_BYTES=%q: want a number of bytes", v))
+		}
+		cfg.SMTP.MaxMessageBytes = n
+	}
+	if key := envSecret(getenv, "MAILWIKI_MASTER_KEY"); key != (Secret{}) {
+		id := getenv("MAILWIKI_MASTER_KEY_ID")
+		if id == "" {
+			id = "env"
+		}
+		if cfg.Spool.MasterKeys == nil {
+			cfg.Spool.MasterKeys = map[string]Secret{}
+		}
+		cfg.Spool.MasterKeys[id] = key
+		cfg.Spool.PrimaryKey = id
+	}
+	for i := range cfg.Tenants {
+		t := &cfg.Tenants[i]
+		prefix := "MAILWIKI_TENANT_" + envName(t.ID) + "_"
+		if s := envSecret(getenv, prefix+"API_TOKEN"); s != (Secret{}) {
+			t.APIToken = s
+		}
+		if s := envSecret(getenv, prefix+"PERSONAL_ACCESS_TOKEN"); s != (Secret{}) {
+			t.PersonalAccessToken = s
+		}
+	}
+	return errs
+}
+
+// envSecret reads NAME, or the file named by NAME_FILE.
+func envSecret(getenv Getenv, name string) Secret {
+	if v := getenv(name); v != "" {
+		return Secret{Value: v}
+	}
+	if f := getenv(name + "_FILE"); f != "" {
+		return Secret{File: f}
+	}
+	return Secret{}
+}
+
+// envName turns a tenant id into the part of an environment variable name.
+func envName(id string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, id)
+}
+
+func resolveSecrets(cfg *Config) []error {
+	var errs []error
+	read := func(where string, s *Secret) {
+		if s.File == "" {
+			return
+		}
+		data, err := os.ReadFile(s.File)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: cannot read secret file %s: %w", where, s.File, errors.Unwrap(err)))
+			return
+		}
+		s.Value = strings.TrimRight(string(data), "\r\n")
+	}
+	for id, k := range cfg.Spool.MasterKeys {
+		read("spool.master_keys."+id, &k)
+		cfg.Spool.MasterKeys[id] = k
+	}
+	for i := range cfg.Tenants {
+		t := &cfg.Tenants[i]
+		read(fmt.Sprintf("tenants[%s].api_token", t.ID), &t.APIToken)
+		read(fmt.Sprintf("tenants[%s].personal_access_token", t.ID), &t.PersonalAccessToken)
+	}
+	return errs
+}
+
+// MasterKeys decodes the spool's master keys (validated by Load).
+func (c Config) MasterKeys() map[string][]byte {
+	out := make(map[string][]byte, len(c.Spool.MasterKeys))
+	for id, s := range c.Spool.MasterKeys {
+		b, _ := base64.StdEncoding.DecodeString(s.Value)
+		out[id] = b
+	}
+	return out
+}
+
+// Dump writes the effective configuration as YAML, secrets redacted.
+func (c Config) Dump() ([]byte, error) {
+	return yaml.Marshal(c)
+}
+
+// durationOK is used by validation: positive and not absurd.
+func durationOK(d time.Duration) bool { return d > 0 && d <= 24*time.Hour }
