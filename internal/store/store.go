@@ -16,6 +16,7 @@ import (
 // retried job continues instead of creating a second page.
 type Delivery struct {
 	QueueID   string
+	Route     string // which of the message's routes (tenant and space) this is
 	TenantID  string
 	PageID    string
 	PageURL   string
@@ -27,9 +28,10 @@ type Delivery struct {
 //
 // SavePage is called right after Confluence created the page and before any
 // attachment is uploaded; Delivery returns ok=false when nothing was saved.
-// DeleteDelivery is called when the job ends, whatever its outcome.
+// DeleteDeliveries forgets every route of a message; it is called when the
+// job ends, whatever its outcome.
 type Deliveries interface {
 	SavePage(ctx context.Context, d Delivery) error
-	Delivery(ctx context.Context, queueID string) (d Delivery, ok bool, err error)
-	DeleteDelivery(ctx context.Context, queueID string) error
+	Delivery(ctx context.Context, queueID, route string) (d Delivery, ok bool, err error)
+	DeleteDeliveries(ctx context.Context, queueID string) error
 }

@@ -63,12 +63,14 @@ func (s *DB) Close() error { return s.SQL.Close() }
 
 const schema = `
 CREATE TABLE IF NOT EXISTS mailwiki_delivery (
-	queue_id   TEXT PRIMARY KEY,
+	queue_id   TEXT NOT NULL,
+	route      TEXT NOT NULL,
 	tenant_id  TEXT NOT NULL,
 	page_id    TEXT NOT NULL,
 	page_url   TEXT NOT NULL,
 	fallback   INTEGER NOT NULL DEFAULT 0,
-	updated_at TEXT NOT NULL
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (queue_id, route)
 );`
 
 func (s *DB) migrate(ctx context.Context) error {
@@ -87,11 +89,11 @@ func (s *DB) migrate(ctx context.Context) error {
 
 // SavePage records (or replaces) the page made for a queued message.
 func (s *DB) SavePage(ctx context.Context, d store.Delivery) error {
-	_, err := s.SQL.ExecContext(ctx, `INSERT INTO mailwiki_delivery (queue_id, tenant_id, page_id, page_url, fallback, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT(queue_id) DO UPDATE SET page_id = excluded.page_id, page_url = excluded.page_url,
+	_, err := s.SQL.ExecContext(ctx, `INSERT INTO mailwiki_delivery (queue_id, route, tenant_id, page_id, page_url, fallback, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(queue_id, route) DO UPDATE SET page_id = excluded.page_id, page_url = excluded.page_url,
 			fallback = excluded.fallback, updated_at = excluded.updated_at`,
-		d.QueueID, d.TenantID, d.PageID, d.PageURL, d.Fallback, s.Now().UTC().Format(time.RFC3339Nano))
+		d.QueueID, d.Route, d.TenantID, d.PageID, d.PageURL, d.Fallback, s.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		return fmt.Errorf("sqlite: save delivery %s: %w", d.QueueID, err)
 	}
@@ -99,10 +101,10 @@ func (s *DB) SavePage(ctx context.Context, d store.Delivery) error {
 }
 
 // Delivery returns the recorded progress of a queued message.
-func (s *DB) Delivery(ctx context.Context, queueID string) (store.Delivery, bool, error) {
-	d := store.Delivery{QueueID: queueID}
+func (s *DB) Delivery(ctx context.Context, queueID, route string) (store.Delivery, bool, error) {
+	d := store.Delivery{QueueID: queueID, Route: route}
 	var updated string
-	err := s.SQL.QueryRowContext(ctx, `SELECT tenant_id, page_id, page_url, fallback, updated_at FROM mailwiki_delivery WHERE queue_id = ?`, queueID).
+	err := s.SQL.QueryRowContext(ctx, `SELECT tenant_id, page_id, page_url, fallback, updated_at FROM mailwiki_delivery WHERE queue_id = ? AND route = ?`, queueID, route).
 		Scan(&d.TenantID, &d.PageID, &d.PageURL, &d.Fallback, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Delivery{}, false, nil
@@ -114,8 +116,8 @@ func (s *DB) Delivery(ctx context.Context, queueID string) (store.Delivery, bool
 	return d, true, nil
 }
 
-// DeleteDelivery forgets a queued message's progress.
-func (s *DB) DeleteDelivery(ctx context.Context, queueID string) error {
+// DeleteDeliveries forgets a queued message's progress on every route.
+func (s *DB) DeleteDeliveries(ctx context.Context, queueID string) error {
 	if _, err := s.SQL.ExecContext(ctx, `DELETE FROM mailwiki_delivery WHERE queue_id = ?`, queueID); err != nil {
 		return fmt.Errorf("sqlite: delete delivery %s: %w", queueID, err)
 	}

@@ -30,7 +30,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SavePage(ctx, store.Delivery{QueueID: "Q", TenantID: "t", PageID: "7", PageURL: "u"}); err != nil {
+	if err := db.SavePage(ctx, store.Delivery{QueueID: "Q", Route: "r", TenantID: "t", PageID: "7", PageURL: "u"}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -39,7 +39,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if d, ok, err := db.Delivery(ctx, "Q"); err != nil || !ok || d.PageID != "7" {
+	if d, ok, err := db.Delivery(ctx, "Q", "r"); err != nil || !ok || d.PageID != "7" {
 		t.Fatalf("after reopen: %+v ok=%v err=%v", d, ok, err)
 	}
 }

@@ -19,36 +19,49 @@ func Run(t *testing.T, open func(t *testing.T) store.Deliveries) {
 
 func testDeliveryRoundTrip(t *testing.T, s store.Deliveries) {
 	ctx := context.Background()
-	in := store.Delivery{QueueID: "Q1", TenantID: "t1", PageID: "42", PageURL: "https://x/wiki/spaces/D/pages/42", Fallback: true}
+	in := store.Delivery{QueueID: "Q1", Route: "t1/DOCS", TenantID: "t1", PageID: "42", PageURL: "https://x/wiki/spaces/D/pages/42", Fallback: true}
 	if err := s.SavePage(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	got, ok, err := s.Delivery(ctx, "Q1")
+	got, ok, err := s.Delivery(ctx, "Q1", "t1/DOCS")
 	if err != nil || !ok {
 		t.Fatalf("Delivery: ok=%v err=%v", ok, err)
 	}
-	if got.QueueID != in.QueueID || got.TenantID != in.TenantID || got.PageID != in.PageID || got.PageURL != in.PageURL || got.Fallback != in.Fallback {
+	if got.QueueID != in.QueueID || got.Route != in.Route || got.TenantID != in.TenantID || got.PageID != in.PageID || got.PageURL != in.PageURL || got.Fallback != in.Fallback {
 		t.Fatalf("got %+v, want %+v", got, in)
 	}
 	if got.UpdatedAt.IsZero() {
 		t.Fatal("UpdatedAt not set")
 	}
-	if err := s.DeleteDelivery(ctx, "Q1"); err != nil {
+	other := store.Delivery{QueueID: "Q1", Route: "t1/HR", TenantID: "t1", PageID: "43", PageURL: "u"}
+	if err := s.SavePage(ctx, other); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := s.Delivery(ctx, "Q1"); ok {
+	if err := s.SavePage(ctx, store.Delivery{QueueID: "Q2", Route: "t1/HR", TenantID: "t1", PageID: "44", PageURL: "u"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteDeliveries(ctx, "Q1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Delivery(ctx, "Q1", "t1/DOCS"); ok {
 		t.Fatal("delivery still there after delete")
+	}
+	if _, ok, _ := s.Delivery(ctx, "Q1", "t1/HR"); ok {
+		t.Fatal("second route of Q1 still there after delete")
+	}
+	if _, ok, _ := s.Delivery(ctx, "Q2", "t1/HR"); !ok {
+		t.Fatal("deleting Q1 removed Q2's delivery")
 	}
 }
 
 func testDeliveryReplace(t *testing.T, s store.Deliveries) {
 	ctx := context.Background()
 	for _, id := range []string{"1", "2"} {
-		if err := s.SavePage(ctx, store.Delivery{QueueID: "Q", TenantID: "t", PageID: id, PageURL: "u" + id}); err != nil {
+		if err := s.SavePage(ctx, store.Delivery{QueueID: "Q", Route: "r", TenantID: "t", PageID: id, PageURL: "u" + id}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got, _, _ := s.Delivery(ctx, "Q")
+	got, _, _ := s.Delivery(ctx, "Q", "r")
 	if got.PageID != "2" || got.PageURL != "u2" {
 		t.Fatalf("got %+v, want page 2", got)
 	}
@@ -56,10 +69,10 @@ func testDeliveryReplace(t *testing.T, s store.Deliveries) {
 
 func testDeliveryMissing(t *testing.T, s store.Deliveries) {
 	ctx := context.Background()
-	if _, ok, err := s.Delivery(ctx, "nope"); ok || err != nil {
+	if _, ok, err := s.Delivery(ctx, "nope", "r"); ok || err != nil {
 		t.Fatalf("ok=%v err=%v", ok, err)
 	}
-	if err := s.DeleteDelivery(ctx, "nope"); err != nil {
+	if err := s.DeleteDeliveries(ctx, "nope"); err != nil {
 		t.Fatalf("deleting a missing delivery: %v", err)
 	}
 }
