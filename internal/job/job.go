@@ -1,0 +1,149 @@
+// Package job runs deliveries on River (riverqueue/river) over the store's
+// database. One job kind, mailwiki.deliver, carries a message's envelope
+// (never its content: that stays in the encrypted spool).
+//
+// Retry semantics: a temporary failure is retried with exponential backoff
+// (1 s, 2 s, 4 s, … capped at MaxBackoff, with ±20 % jitter) for as long as
+// the message is younger than its retention limit; a Retry-After from
+// Confluence that the client could not honour itself snoozes the job for
+// that long instead. A permanent failure cancels the job. The delivery use
+// case itself deletes the message when it gives up, so no attempt limit is
+// needed to keep the 48-hour promise; River's attempt limit is set high
+// only as a backstop.
+package job
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/confluence"
+)
+
+// DeliverArgs is the job's payload.
+type DeliverArgs struct {
+	Envelope mailwiki.Envelope `json:"envelope"`
+}
+
+// Kind is River's job kind.
+func (DeliverArgs) Kind() string { return "mailwiki.deliver" }
+
+// InsertOpts sets the backstop attempt limit.
+func (DeliverArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 100000} }
+
+// Deliverer is the use case a job runs (pipeline.Deliverer).
+type Deliverer interface {
+	Deliver(ctx context.Context, env *mailwiki.Envelope, attempt int) error
+}
+
+// Config configures the queue.
+type Config struct {
+	Workers      int
+	JobTimeout   time.Duration
+	MaxBackoff   time.Duration
+	PollInterval time.Duration
+	Logger       *slog.Logger
+}
+
+// Queue owns the River client.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+}
+
+// New builds a River client on db (a SQLite database already migrated).
+func New(db *sql.DB, d Deliverer, cfg Config) (*Queue, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker{d: d, timeout: cfg.JobTimeout, maxBackoff: cfg.MaxBackoff})
+	client, err := river.NewClient(riversqlite.New(db), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:           workers,
+		Logger:            cfg.Logger,
+		FetchCooldown:     5 * time.Millisecond,
+		FetchPollInterval: cfg.PollInterval,
+		JobTimeout:        cfg.JobTimeout,
+		// Completed jobs hold only envelopes; keep them briefly for diagnosis.
+		CompletedJobRetentionPeriod: time.Hour,
+		CancelledJobRetentionPeriod: 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job: river client: %w", err)
+	}
+	return &Queue{client: client}, nil
+}
+
+// Start starts working jobs; it returns once the workers run.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop lets running jobs finish until ctx ends, then cancels them (they are
+// retried at the next start).
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return q.client.StopAndCancel(context.Background())
+	}
+	return err
+}
+
+// Enqueue commits a delivery job for env; it returns once the job is durable.
+func (q *Queue) Enqueue(ctx context.Context, env *mailwiki.Envelope) error {
+	_, err := q.client.Insert(ctx, DeliverArgs{Envelope: *env}, nil)
+	if err != nil {
+		return fmt.Errorf("job: enqueue %s: %w", env.ID, err)
+	}
+	return nil
+}
+
+// Pending counts jobs not yet finished (available, scheduled, retryable, running).
+func Pending(ctx context.Context, db *sql.DB) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available','scheduled','retryable','running','pending')`).Scan(&n)
+	return n, err
+}
+
+type worker struct {
+	river.WorkerDefaults[DeliverArgs]
+	d          Deliverer
+	timeout    time.Duration
+	maxBackoff time.Duration
+}
+
+func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.timeout }
+
+// Work runs one attempt and translates its outcome for River.
+func (w *worker) Work(ctx context.Context, j *river.Job[DeliverArgs]) error {
+	err := w.d.Deliver(ctx, &j.Args.Envelope, j.Attempt)
+	switch {
+	case err == nil:
+		return nil
+	case !mailwiki.IsTemporary(err):
+		return river.JobCancel(err)
+	}
+	if d := confluence.RetryAfter(err); d > 0 {
+		return river.JobSnooze(d)
+	}
+	return err
+}
+
+// NextRetry is exponential backoff with jitter, capped at maxBackoff.
+func (w *worker) NextRetry(j *river.Job[DeliverArgs]) time.Time {
+	return time.Now().Add(backoff(j.Attempt, w.maxBackoff))
+}
+
+func backoff(attempt int, max time.Duration) time.Duration {
+	d := time.Second << min(attempt-1, 20)
+	if d > max || d <= 0 {
+		d = max
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+var _ rivertype.JobArgs = DeliverArgs{}
