@@ -1,0 +1,53 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mailwiki/mailwiki/internal/metrics"
+	"github.com/mailwiki/mailwiki/internal/web"
+)
+
+func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
+	var ready atomic.Bool
+	m := metrics.New(func() float64 { return 3 }, nil)
+	m.RecordRefused(metrics.ReasonUnknownRecipient)
+	srv := httptest.NewServer(web.Handler(ready.Load, m.Registry))
+	defer srv.Close()
+
+	if code, _ := get(t, srv, "/livez"); code != 200 {
+		t.Errorf("/livez = %d", code)
+	}
+	if code, _ := get(t, srv, "/readyz"); code != 503 {
+		t.Errorf("/readyz before ready = %d, want 503", code)
+	}
+	ready.Store(true)
+	if code, _ := get(t, srv, "/readyz"); code != 200 {
+		t.Errorf("/readyz when ready = %d", code)
+	}
+	code, body := get(t, srv, "/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics = %d", code)
+	}
+	for _, want := range []string{`mailwiki_messages_refused_total{reason="unknown_recipient"} 1`, "mailwiki_queue_depth 3", "mailwiki_accept_duration_seconds_bucket"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
