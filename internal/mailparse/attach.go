@@ -1,0 +1,77 @@
+package mailparse
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/mailwiki/mailwiki"
+)
+
+// attachments returns every leaf part of the tree that is not a body text
+// part: enmime's attachments, inlines and other parts, in tree order. A text
+// part that carries a file name is returned as an attachment even when its
+// text is also in the body, so that no named file is lost. Parts whose content
+// is empty are skipped.
+func attachments(env *enmime.Envelope) []mailwiki.Attachment {
+	root := env.Root
+	if root == nil {
+		return nil
+	}
+	body := bodyParts(env)
+	var out []mailwiki.Attachment
+	_ = root.DepthMatchAll(func(p *enmime.Part) bool {
+		if p.FirstChild != nil || strings.HasPrefix(p.ContentType, "multipart/") || len(p.Content) == 0 {
+			return false
+		}
+		if body[p] && p.FileName == "" {
+			return false
+		}
+		out = append(out, toAttachment(p))
+		return false
+	})
+	return out
+}
+
+// toAttachment copies a part into a mailwiki.Attachment. A part with a
+// Content-ID that is not explicitly an attachment is inline.
+func toAttachment(p *enmime.Part) mailwiki.Attachment {
+	cid := strings.TrimSpace(p.ContentID)
+	return mailwiki.Attachment{
+		Filename:    p.FileName,
+		ContentType: p.ContentType,
+		ContentID:   cid,
+		Inline:      cid != "" && !strings.EqualFold(p.Disposition, "attachment"),
+		Data:        p.Content,
+	}
+}
+
+// bodyParts returns the parts whose content enmime put into Envelope.Text or
+// Envelope.HTML, following enmime's own selection rules.
+func bodyParts(env *enmime.Envelope) map[*enmime.Part]bool {
+	root := env.Root
+	body := make(map[*enmime.Part]bool)
+	if !strings.HasPrefix(root.ContentType, "multipart/") || root.FirstChild == nil {
+		body[root] = !slices.Contains(env.Attachments, root) && !slices.Contains(env.Inlines, root)
+		return body
+	}
+	isPlain := func(p *enmime.Part) bool {
+		return p.ContentType == "text/plain" && p.Disposition != "attachment"
+	}
+	if root.ContentType == "multipart/alternative" {
+		if p := root.BreadthMatchFirst(isPlain); p != nil {
+			body[p] = true
+		}
+	} else {
+		for _, p := range root.DepthMatchAll(isPlain) {
+			body[p] = true
+		}
+	}
+	if p := root.DepthMatchFirst(func(p *enmime.Part) bool {
+		return p.ContentType == "text/html" && p.Disposition != "attachment"
+	}); p != nil {
+		body[p] = true
+	}
+	return body
+}

@@ -1,0 +1,167 @@
+package mailparse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/mailwiki/mailwiki"
+)
+
+// ErrUnreadable is the cause of Parse's error when the MIME library refuses
+// the message; test for it with errors.Is.
+var ErrUnreadable = errors.New("header block or MIME structure unreadable")
+
+// maxWarnings bounds Message.Warnings so that a pathological message cannot
+// produce an unbounded list.
+const maxWarnings = 50
+
+// newParser returns an enmime parser configured to be lenient and cheap:
+// malformed child parts are skipped (and recorded), a multipart type without a
+// boundary is read as a single part, corrupt base64 text keeps what decoded,
+// and a declared charset is used without statistical detection.
+func newParser() *enmime.Parser {
+	return enmime.NewParser(
+		enmime.SkipMalformedParts(true),
+		enmime.MultipartWOBoundaryAsSinglePart(true),
+		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+		enmime.DisableCharacterDetection(true),
+		enmime.StripMediaTypeInvalidCharacters(true),
+		enmime.MaxStoredPartErrors(maxWarnings),
+	)
+}
+
+// Parse reads one RFC 5322 message and returns it as a mailwiki.Message with
+// every field filled that the message provides.
+//
+// Parse fails only when nothing usable can be extracted: an empty (or
+// white-space-only) input, or a top-level header block that enmime cannot
+// read at all (its first line is neither a header field nor blank, as in a
+// text file that is not an email). The error is then a permanent *mailwiki.Error with code
+// EINVALID whose safe message names no content. Everything else that is
+// wrong with a message (broken parts, unknown charsets, bad dates) is
+// repaired where possible and reported in Message.Warnings.
+//
+// The returned Message owns its data; raw is not retained.
+func Parse(raw []byte) (*mailwiki.Message, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, mailwiki.Errorf(mailwiki.EINVALID, "mailparse: empty message")
+	}
+	env, err := newParser().ReadEnvelope(bytes.NewReader(raw))
+	if err != nil {
+		// enmime's error quotes the offending header line: keep it out of
+		// the chain, which ends up in logs.
+		return nil, &mailwiki.Error{
+			Code:    mailwiki.EINVALID,
+			Message: "mailparse: the message structure cannot be read",
+			Err:     fmt.Errorf("mailparse: read envelope: %w", ErrUnreadable),
+		}
+	}
+	return fromEnvelope(env), nil
+}
+
+// fromEnvelope copies what mailwiki needs out of an enmime envelope.
+func fromEnvelope(env *enmime.Envelope) *mailwiki.Message {
+	msg := &mailwiki.Message{
+		Subject:    cleanHeader(env.GetHeader("Subject")),
+		MessageID:  firstID(env.GetHeader("Message-Id")),
+		InReplyTo:  firstID(env.GetHeader("In-Reply-To")),
+		References: idList(env.GetHeader("References")),
+		Text:       env.Text,
+		HTML:       env.HTML,
+		Automatic:  isAutomatic(env.Root),
+	}
+	msg.From, msg.FromAddress = fromHeader(env)
+	msg.To = addressList(env, "To")
+	msg.Date = headerDate(env, msg)
+	msg.Attachments = attachments(env)
+	msg.Warnings = appendPartWarnings(msg.Warnings, env.Errors)
+	return msg
+}
+
+// cleanHeader collapses the white space of a decoded header value.
+func cleanHeader(v string) string {
+	return strings.Join(strings.Fields(v), " ")
+}
+
+// headerDate parses the Date header; an absent or unparseable date leaves the
+// zero time and, when present but unparseable, a warning.
+func headerDate(env *enmime.Envelope, msg *mailwiki.Message) time.Time {
+	if strings.TrimSpace(env.GetHeader("Date")) == "" {
+		return time.Time{}
+	}
+	d, err := env.Date()
+	if err != nil {
+		msg.Warnings = append(msg.Warnings, "Date header cannot be parsed")
+		return time.Time{}
+	}
+	return d
+}
+
+// fromHeader returns the From header in display form ("Name <addr>") and the
+// bare address. When the header is not a valid address list, the decoded text
+// is returned as the display form and the address is empty.
+func fromHeader(env *enmime.Envelope) (display, address string) {
+	list, err := env.AddressList("From")
+	if err == nil && len(list) > 0 {
+		return displayAddress(list[0]), list[0].Address
+	}
+	return cleanHeader(env.GetHeader("From")), ""
+}
+
+// addressList returns the addresses of header key in display form; an
+// unparseable header yields its decoded text as a single entry.
+func addressList(env *enmime.Envelope, key string) []string {
+	list, err := env.AddressList(key)
+	if err != nil {
+		if v := cleanHeader(env.GetHeader(key)); v != "" {
+			return []string{v}
+		}
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for _, a := range list {
+		out = append(out, displayAddress(a))
+	}
+	return out
+}
+
+// displayAddress formats an address for people, without RFC 2047 encoding.
+func displayAddress(a *mail.Address) string {
+	name := cleanHeader(a.Name)
+	switch {
+	case name == "":
+		return a.Address
+	case a.Address == "":
+		return name
+	default:
+		return name + " <" + a.Address + ">"
+	}
+}
+
+// appendPartWarnings turns enmime's part errors into safe warnings: only the
+// problem's name (a constant of enmime) and its severity, never the detail,
+// which can quote header or body text. Duplicates are dropped.
+func appendPartWarnings(warnings []string, errs []*enmime.Error) []string {
+	seen := make(map[string]bool, len(warnings))
+	for _, w := range warnings {
+		seen[w] = true
+	}
+	for _, e := range errs {
+		w := "part problem: " + e.Name
+		if e.Severe {
+			w += " (content lost)"
+		}
+		if seen[w] || len(warnings) >= maxWarnings {
+			continue
+		}
+		seen[w] = true
+		warnings = append(warnings, w)
+	}
+	return warnings
+}
