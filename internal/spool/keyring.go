@@ -1,0 +1,80 @@
+package spool
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"fmt"
+	"sort"
+)
+
+// KeySize is the size in bytes of master keys and data keys (AES-256).
+const KeySize = 32
+
+// Keyring holds the master keys that wrap per-message data keys. The primary
+// key wraps new messages; every key in the ring can unwrap. A Keyring is
+// immutable and safe for concurrent use.
+type Keyring struct {
+	primary string
+	aeads   map[string]cipher.AEAD
+}
+
+// NewKeyring returns a keyring whose primary key is keys[primaryID]. Every key
+// must be KeySize bytes and every id 1..255 printable ASCII characters. The key
+// bytes are not retained beyond the AES key schedule.
+func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
+	if _, ok := keys[primaryID]; !ok {
+		return nil, fmt.Errorf("spool: primary key id %q is not among the keys %q; add it or choose one of them", primaryID, keyIDs(keys))
+	}
+	kr := &Keyring{primary: primaryID, aeads: make(map[string]cipher.AEAD, len(keys))}
+	for id, key := range keys {
+		if err := validKeyID(id); err != nil {
+			return nil, err
+		}
+		if len(key) != KeySize {
+			return nil, fmt.Errorf("spool: master key %q is %d bytes; it must be exactly %d random bytes (AES-256), e.g. from `openssl rand 32`", id, len(key), KeySize)
+		}
+		aead, err := newGCM(key)
+		if err != nil {
+			return nil, fmt.Errorf("spool: master key %q: %w", id, err)
+		}
+		kr.aeads[id] = aead
+	}
+	return kr, nil
+}
+
+// PrimaryID returns the id of the key that wraps new messages.
+func (k *Keyring) PrimaryID() string { return k.primary }
+
+func (k *Keyring) lookup(id string) (cipher.AEAD, bool) {
+	a, ok := k.aeads[id]
+	return a, ok
+}
+
+func validKeyID(id string) error {
+	if id == "" || len(id) > 255 {
+		return fmt.Errorf("spool: key id %q must be 1 to 255 characters long", id)
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] <= ' ' || id[i] > '~' {
+			return fmt.Errorf("spool: key id %q must be printable ASCII without spaces", id)
+		}
+	}
+	return nil
+}
+
+func keyIDs(keys map[string][]byte) []string {
+	ids := make([]string, 0, len(keys))
+	for id := range keys {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("aes: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
