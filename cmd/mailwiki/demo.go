@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/mailwiki/mailwiki/internal/app"
+	"github.com/mailwiki/mailwiki/internal/sandbox"
+)
+
+func demo(ctx context.Context, args []string) error {
+	fs := newFlags("demo")
+	dataDir := fs.String("data-dir", "./mailwiki-demo", "where the demo keeps its database, spool and key")
+	smtpAddr := fs.String("smtp-addr", "127.0.0.1:2525", "SMTP listen address")
+	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (health, metrics)")
+	sandboxAddr := fs.String("sandbox-addr", "127.0.0.1:8090", "sandbox Confluence listen address")
+	sandboxURL := fs.String("sandbox-url", "", "use an already running sandbox at this base URL (e.g. http://127.0.0.1:8090/wiki) instead of starting one")
+	noSample := fs.Bool("no-sample", false, "do not send the sample message at start")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := app.DemoConfig(*dataDir, *smtpAddr, *httpAddr)
+	if err != nil {
+		return err
+	}
+	m := &app.Main{Config: cfg, Logger: logger("info"), SandboxListen: *sandboxAddr}
+	if *sandboxURL != "" {
+		m.SandboxListen = ""
+		m.Config.Tenants[0].BaseURL = *sandboxURL
+	}
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	site := m.SandboxURL()
+	if site == "" {
+		site = *sandboxURL
+	}
+	printNextSteps(m.SMTPAddr(), site)
+	if !*noSample {
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if err := app.SendSample(sctx, m.SMTPAddr(), time.Now()); err != nil {
+			fmt.Fprintln(os.Stderr, "the sample message could not be sent:", err)
+		}
+		cancel()
+	}
+	<-ctx.Done()
+	fmt.Fprintln(os.Stderr, "stopping…")
+	return m.Close()
+}
+
+func printNextSteps(smtpAddr, site string) {
+	host, port := splitAddr(smtpAddr)
+	fmt.Fprintf(os.Stderr, `
+mailwiki demo is running.
+
+  SMTP        %[1]s   (mail to %[3]s becomes a page in space %[4]s)
+  Confluence  %[2]s/   (sandbox; API user %[5]s, token %[6]s)
+
+Send a mail with swaks:
+  swaks --server %[7]s --port %[8]s --to %[3]s --from you@example.org --header "Subject: My first page" --body "Hello, wiki"
+
+or with Python:
+  python3 -c "import smtplib; from email.message import EmailMessage as M; m=M(); m['From']='you@example.org'; m['To']='%[3]s'; m['Subject']='Hello from Python'; m.set_content('It works.'); smtplib.SMTP('%[7]s', %[8]s).send_message(m)"
+
+Pages appear at %[2]s/  (spaces and pages, rendered)
+Read them through the API:
+  curl -u %[5]s:%[6]s '%[2]s/rest/api/content?spaceKey=%[4]s&expand=body.storage'
+
+Stop with Ctrl-C.
+`, smtpAddr, site, app.DemoAddress, sandbox.DemoSpaceKey, sandbox.DemoUser, sandbox.DemoToken, host, port)
+}
+
+func splitAddr(addr string) (string, string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, "25"
+	}
+	return host, port
+}

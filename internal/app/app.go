@@ -1,0 +1,225 @@
+// Package app wires mailwiki together: it builds every adapter from the
+// configuration, starts the listeners and workers, and stops them in order.
+// Tests start a Main on 127.0.0.1:0 ports and read the bound addresses back.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/config"
+	"github.com/mailwiki/mailwiki/internal/confluence"
+	"github.com/mailwiki/mailwiki/internal/job"
+	"github.com/mailwiki/mailwiki/internal/metrics"
+	"github.com/mailwiki/mailwiki/internal/pipeline"
+	"github.com/mailwiki/mailwiki/internal/sandbox"
+	"github.com/mailwiki/mailwiki/internal/smtpd"
+	"github.com/mailwiki/mailwiki/internal/spool"
+	"github.com/mailwiki/mailwiki/internal/store/sqlite"
+	"github.com/mailwiki/mailwiki/internal/tenant"
+	"github.com/mailwiki/mailwiki/internal/web"
+)
+
+// SandboxBaseURL, as a tenant's base_url, stands for the in-process sandbox
+// started by Main when SandboxListen is set.
+const SandboxBaseURL = "sandbox:"
+
+// Main is one mailwiki process. Set the exported fields, then Run; Close
+// stops everything. A Main is not reusable after Close.
+type Main struct {
+	Config config.Config
+	Logger *slog.Logger
+	Now    func() time.Time
+
+	// SandboxListen, when set, starts the sandbox Confluence in this process
+	// on that address; tenants whose base_url is SandboxBaseURL use it.
+	SandboxListen string
+	// Sandbox is the sandbox to serve; a new demo site when nil.
+	Sandbox *sandbox.Sandbox
+
+	db      *sqlite.DB
+	spool   *spool.Spool
+	queue   *job.Queue
+	smtp    *smtpd.Server
+	smtpLn  net.Listener
+	http    *http.Server
+	httpLn  net.Listener
+	sandSrv *http.Server
+	sandLn  net.Listener
+	metrics *metrics.Metrics
+	ready   atomic.Bool
+	stop    context.CancelFunc
+}
+
+// Run builds and starts everything and returns once every listener is bound
+// and the workers run. Errors of the serving goroutines are logged.
+func (m *Main) Run(ctx context.Context) (err error) {
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	}
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stop = stop
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if err := m.startSandbox(); err != nil {
+		return err
+	}
+	if err := m.openStorage(ctx); err != nil {
+		return err
+	}
+	tenants := tenant.NewStatic(m.Config.Tenants, nil)
+	m.metrics = metrics.New(m.queueDepth, m.oldestSpoolAge)
+	if err := m.startQueue(ctx, tenants); err != nil {
+		return err
+	}
+	if err := m.startSMTP(tenants); err != nil {
+		return err
+	}
+	if err := m.startHTTP(); err != nil {
+		return err
+	}
+	go m.sweep(bg)
+	m.ready.Store(true)
+	m.Logger.Info("mailwiki started", "smtp", m.SMTPAddr(), "http", m.HTTPAddr(), "sandbox", m.SandboxURL(), "data_dir", m.Config.DataDir)
+	return nil
+}
+
+func (m *Main) openStorage(ctx context.Context) error {
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data_dir %s: %w", m.Config.DataDir, err)
+	}
+	dbPath := m.Config.Database.Path
+	if dbPath == "" {
+		dbPath = filepath.Join(m.Config.DataDir, "mailwiki.db")
+	}
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return err
+	}
+	db.Now = m.Now
+	m.db = db
+	keys, err := spool.NewKeyring(m.Config.Spool.PrimaryKey, m.Config.MasterKeys())
+	if err != nil {
+		return fmt.Errorf("spool keys: %w", err)
+	}
+	dir := m.Config.Spool.Dir
+	if dir == "" {
+		dir = filepath.Join(m.Config.DataDir, "spool")
+	}
+	m.spool, err = spool.Open(dir, keys, spool.Options{Logger: m.Logger, Now: m.Now})
+	return err
+}
+
+func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
+	d := &pipeline.Deliverer{
+		Spool:   m.spool,
+		Tenants: tenants,
+		Confluence: func(ctx context.Context, t mailwiki.Tenant) (pipeline.Confluence, error) {
+			hc, err := tenants.HTTPClient(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			opts := tenants.ClientOptions(t.ID)
+			opts.Logger = m.Logger
+			return confluence.New(t.BaseURL, hc, opts)
+		},
+		Store:   m.db,
+		MaxAge:  m.Config.Retention.MessageMaxAge,
+		Now:     m.Now,
+		Logger:  m.Logger,
+		Metrics: m.metrics,
+	}
+	q, err := job.New(m.db.SQL, d, job.Config{
+		Workers:      m.Config.Queue.Workers,
+		JobTimeout:   m.Config.Queue.JobTimeout,
+		MaxBackoff:   m.Config.Queue.MaxBackoff,
+		PollInterval: m.Config.Queue.PollInterval,
+		Logger:       m.Logger.With("component", "river"),
+	})
+	if err != nil {
+		return err
+	}
+	m.queue = q
+	return q.Start(ctx)
+}
+
+func (m *Main) startHTTP() error {
+	ln, err := net.Listen("tcp", m.Config.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen %s: %w", m.Config.HTTP.Listen, err)
+	}
+	m.httpLn = ln
+	m.http = &http.Server{Handler: web.Handler(m.ready.Load, m.metrics.Registry), ReadHeaderTimeout: 10 * time.Second}
+	go m.serveHTTP(m.http, ln, "http")
+	return nil
+}
+
+func (m *Main) serveHTTP(srv *http.Server, ln net.Listener, name string) {
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		m.Logger.Error(name+" server stopped", "error", err)
+	}
+}
+
+// SMTPAddr is the bound SMTP address ("" before Run).
+func (m *Main) SMTPAddr() string { return addrOf(m.smtpLn) }
+
+// HTTPAddr is the bound HTTP address ("" before Run).
+func (m *Main) HTTPAddr() string { return addrOf(m.httpLn) }
+
+// SandboxURL is the in-process sandbox's site base URL, ending in /wiki ("" if none).
+func (m *Main) SandboxURL() string {
+	if m.sandLn == nil {
+		return ""
+	}
+	return "http://" + m.sandLn.Addr().String() + "/wiki"
+}
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+// Close drains and stops everything: /readyz turns false, the SMTP server
+// stops accepting and lets transactions finish, running jobs finish (or are
+// cancelled and retried at the next start), then storage is closed.
+func (m *Main) Close() error {
+	m.ready.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var errs []error
+	if m.smtp != nil {
+		errs = append(errs, m.smtp.Shutdown(ctx))
+	}
+	if m.queue != nil {
+		errs = append(errs, m.queue.Stop(ctx))
+	}
+	if m.stop != nil {
+		m.stop()
+	}
+	for _, srv := range []*http.Server{m.http, m.sandSrv} {
+		if srv != nil {
+			errs = append(errs, srv.Shutdown(ctx))
+		}
+	}
+	if m.db != nil {
+		errs = append(errs, m.db.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mailwiki/mailwiki/internal/job"
+	"github.com/mailwiki/mailwiki/internal/sandbox"
+)
+
+// sweepInterval is how often the retention sweep runs.
+const sweepInterval = time.Minute
+
+// sweep deletes every spool object older than the retention limit, whatever
+// its job's state (privacy promise P6: no content outlives 48 hours, even if
+// a job is stuck or was lost in a crash between spool write and enqueue).
+func (m *Main) sweep(ctx context.Context) {
+	t := time.NewTicker(sweepInterval)
+	defer t.Stop()
+	for {
+		m.sweepOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (m *Main) sweepOnce(ctx context.Context) {
+	entries, err := m.spool.List(ctx)
+	if err != nil {
+		m.Logger.Error("retention sweep: cannot list spool", "error", err)
+		return
+	}
+	limit := m.Now().Add(-m.Config.Retention.MessageMaxAge)
+	for _, e := range entries {
+		if e.Created.Before(limit) {
+			if err := m.spool.Delete(ctx, e.ID); err != nil {
+				m.Logger.Error("retention sweep: cannot delete", "queue_id", e.ID, "error", err)
+				continue
+			}
+			m.Logger.Warn("retention sweep deleted an expired message", "queue_id", e.ID, "created", e.Created)
+		}
+	}
+}
+
+func (m *Main) queueDepth() float64 {
+	if m.db == nil {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, _ := job.Pending(ctx, m.db.SQL)
+	return float64(n)
+}
+
+func (m *Main) oldestSpoolAge() float64 {
+	if m.spool == nil {
+		return 0
+	}
+	entries, err := m.spool.List(context.Background())
+	if err != nil || len(entries) == 0 {
+		return 0
+	}
+	oldest := entries[0].Created
+	for _, e := range entries[1:] {
+		if e.Created.Before(oldest) {
+			oldest = e.Created
+		}
+	}
+	return m.Now().Sub(oldest).Seconds()
+}
+
+// startSandbox serves the sandbox Confluence when asked and points the
+// tenants configured with SandboxBaseURL at it.
+func (m *Main) startSandbox() error {
+	if m.SandboxListen == "" {
+		return nil
+	}
+	if m.Sandbox == nil {
+		sb, err := sandbox.New(sandbox.Options{Logger: m.Logger.With("component", "sandbox"), Now: m.Now})
+		if err != nil {
+			return err
+		}
+		sb.SeedDemo()
+		m.Sandbox = sb
+	}
+	ln, err := net.Listen("tcp", m.SandboxListen)
+	if err != nil {
+		return err
+	}
+	m.sandLn = ln
+	m.sandSrv = &http.Server{Handler: m.Sandbox, ReadHeaderTimeout: 10 * time.Second}
+	go m.serveHTTP(m.sandSrv, ln, "sandbox")
+	for i := range m.Config.Tenants {
+		if t := &m.Config.Tenants[i]; strings.EqualFold(t.BaseURL, SandboxBaseURL) {
+			t.BaseURL = m.SandboxURL()
+			t.AllowInsecureHTTP = true
+		}
+	}
+	return nil
+}

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/convert"
+	"github.com/mailwiki/mailwiki/internal/mailparse"
+	"github.com/mailwiki/mailwiki/internal/metrics"
+	"github.com/mailwiki/mailwiki/internal/spool"
+	"github.com/mailwiki/mailwiki/internal/store"
+)
+
+// Deliverer is the deliver use case run by the queue's worker.
+type Deliverer struct {
+	Spool      *spool.Spool
+	Tenants    mailwiki.TenantService
+	Confluence ClientFactory
+	Store      store.Deliveries
+	MaxAge     time.Duration // retention limit of message content (48 h at most)
+	Now        func() time.Time
+	Location   *time.Location // for dated titles; UTC when nil
+	Logger     *slog.Logger
+	Metrics    *metrics.Metrics
+}
+
+// Deliver runs one delivery attempt of the message queued as env.ID.
+//
+// It returns nil when every route was published and the spool object is
+// deleted. A temporary error means "try again later" and leaves the spool
+// object in place; a permanent error means the delivery is over and the spool
+// object is gone. attempt counts from 1 and is only logged.
+func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, attempt int) error {
+	log := d.Logger.With("queue_id", env.ID, "tenant", env.TenantID, "attempt", attempt)
+	t := newTimings(d.Now)
+	if age := d.Now().Sub(env.Received); age > d.MaxAge {
+		err := mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within %s", d.MaxAge)
+		return d.finish(ctx, log, env, nil, t, err)
+	}
+	raw, err := d.Spool.ReadAll(ctx, env.ID)
+	t.mark("read")
+	if err != nil {
+		return d.finish(ctx, log, env, nil, t, spoolReadError(err))
+	}
+	draft, fallbackReason := d.draft(raw, env, t)
+	if fallbackReason != "" {
+		log.Warn("conversion failed, publishing the text fallback", "reason", fallbackReason)
+	}
+	results, err := d.publishAll(ctx, log, env, raw, draft)
+	t.mark("publish")
+	return d.finish(ctx, log, env, results, t, err)
+}
+
+// draft parses and converts raw; on failure it returns the text fallback and
+// a short reason (an error code, never content).
+func (d *Deliverer) draft(raw []byte, env *mailwiki.Envelope, t *timings) (*mailwiki.Draft, string) {
+	msg, err := mailparse.Parse(raw)
+	t.mark("parse")
+	if err != nil {
+		return convert.Fallback(raw, nil, env.Received.In(d.loc())), "parse: " + mailwiki.ErrorCode(err)
+	}
+	draft, err := convert.Convert(msg, convert.Options{Received: env.Received, Location: d.loc()})
+	t.mark("convert")
+	if err != nil {
+		return convert.Fallback(raw, msg, env.Received.In(d.loc())), "convert: " + mailwiki.ErrorCode(err)
+	}
+	return draft, ""
+}
+
+func (d *Deliverer) loc() *time.Location {
+	if d.Location == nil {
+		return time.UTC
+	}
+	return d.Location
+}
+
+// routes returns the distinct routes of the envelope's recipients.
+func (d *Deliverer) routes(ctx context.Context, env *mailwiki.Envelope) ([]mailwiki.Route, error) {
+	seen := map[string]bool{}
+	var out []mailwiki.Route
+	for _, rcpt := range env.To {
+		r, err := d.Tenants.Route(ctx, strings.ToLower(rcpt))
+		if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
+			continue // the address was removed since the message was accepted
+		}
+		if err != nil {
+			return nil, err
+		}
+		if key := r.TenantID + "\x00" + r.SpaceKey; !seen[key] {
+			seen[key] = true
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, mailwiki.Errorf(mailwiki.ENOTFOUND, "no recipient routes to a Confluence space any more")
+	}
+	return out, nil
+}
+
+func spoolReadError(err error) error {
+	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
+		return err
+	}
+	return &mailwiki.Error{Code: mailwiki.EINTERNAL, Message: "spool object unreadable", Temporary: mailwiki.IsTemporary(err), Err: fmt.Errorf("read spool: %w", err)}
+}
