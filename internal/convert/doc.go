@@ -1,0 +1,25 @@
+// Package convert turns a mailwiki.Message into a mailwiki.Draft: a page
+// title, a body in Confluence storage format (XHTML with ac:/ri: elements) and
+// the files that body refers to.
+//
+// The package is pure: no I/O, no clock, no mutable package state. Every
+// function may be called concurrently.
+//
+// HTML mail is first sanitised by a bluemonday allowlist (policy.go, written
+// as data), then parsed with golang.org/x/net/html and written back element by
+// element: only allowlisted elements and attributes are emitted, all text and
+// attribute values are escaped, and named entities never appear in the output
+// (UTF-8 or the five XML entities only). Mail text is never spliced into
+// markup. Plain-text mail becomes paragraphs with links.
+//
+// Images: <img src="cid:…"> becomes <ac:image><ri:attachment/></ac:image>
+// naming the attachment with that Content-ID; http(s) images become
+// <ac:image><ri:url/></ac:image>; data: images become attachments. Files
+// not shown inline are listed under an "Attachments" heading. File names are
+// sanitised and made unique per page (image001.png, image001-1.png, …) and
+// the Draft's attachments carry exactly the names the body references.
+//
+// Convert checks its own output with CheckStorage and returns an error rather
+// than invalid storage. Fallback builds a text-only page with the original
+// message attached, for when parsing, converting or publishing fails.
+package convert

@@ -1,0 +1,169 @@
+package convert
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// htmlWriter writes sanitised HTML as storage XHTML. It is not safe for
+// concurrent use.
+type htmlWriter struct {
+	b        strings.Builder
+	files    *fileSet
+	pre      int // depth of <pre> elements: white space is kept verbatim inside
+	visible  int // non-space characters and images written
+	warnings []string
+}
+
+// htmlBody converts an HTML mail body to storage XHTML. It returns the body
+// and whether it shows anything (text or images).
+func htmlBody(src string, files *fileSet) (string, bool, []string) {
+	clean := sanitizer().Sanitize(src)
+	doc, err := html.Parse(strings.NewReader(clean))
+	if err != nil {
+		// html.Parse fails only on reader errors; a strings.Reader has none.
+		return "", false, []string{"HTML body could not be parsed"}
+	}
+	w := &htmlWriter{files: files}
+	w.children(doc)
+	return w.b.String(), w.visible > 0, w.warnings
+}
+
+// node writes one node and its subtree.
+func (w *htmlWriter) node(n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		w.text(n)
+	case html.ElementNode:
+		w.element(n)
+	case html.DocumentNode:
+		w.children(n)
+	}
+	// Comments, doctypes and raw nodes are dropped.
+}
+
+func (w *htmlWriter) children(n *html.Node) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.node(c)
+	}
+}
+
+// text writes a text node escaped; white space between table or list
+// structure elements is dropped.
+func (w *htmlWriter) text(n *html.Node) {
+	if strings.TrimSpace(n.Data) == "" && w.pre == 0 {
+		if n.Parent != nil && structural(n.Parent.DataAtom) {
+			return
+		}
+	}
+	w.visible += len(strings.TrimSpace(n.Data))
+	writeEscaped(&w.b, n.Data, false)
+}
+
+// structural reports elements whose direct text children are only layout.
+func structural(a atom.Atom) bool {
+	switch a {
+	case atom.Table, atom.Thead, atom.Tbody, atom.Tfoot, atom.Tr, atom.Ul, atom.Ol, atom.Html, atom.Head:
+		return true
+	}
+	return false
+}
+
+// element writes an allowlisted element, an image, or only the children of
+// an element that is not allowed; dropped elements vanish with their content.
+func (w *htmlWriter) element(n *html.Node) {
+	name := n.Data
+	if n.Namespace != "" || droppedIndex()[name] {
+		return
+	}
+	if n.DataAtom == atom.Img {
+		w.image(n)
+		return
+	}
+	rule, ok := lookupRule(name)
+	if !ok || strings.Contains(name, ":") {
+		w.children(n)
+		return
+	}
+	attrs, ok := w.attrs(n, rule)
+	if !ok {
+		w.children(n)
+		return
+	}
+	w.open(rule, attrs, n)
+}
+
+// open writes the element with its attributes and children.
+func (w *htmlWriter) open(rule elementRule, attrs []html.Attribute, n *html.Node) {
+	w.b.WriteString("<" + rule.Name)
+	for _, a := range attrs {
+		w.b.WriteString(" " + a.Key + `="` + escapeAttr(a.Val) + `"`)
+	}
+	if rule.Void {
+		w.b.WriteString("/>")
+		w.blockBreak(rule)
+		return
+	}
+	w.b.WriteString(">")
+	if rule.Name == "pre" {
+		w.pre++
+	}
+	w.children(n)
+	if rule.Name == "pre" {
+		w.pre--
+	}
+	w.b.WriteString("</" + rule.Name + ">")
+	w.blockBreak(rule)
+}
+
+// blockBreak writes a newline after block elements outside <pre>.
+func (w *htmlWriter) blockBreak(rule elementRule) {
+	if rule.Block && w.pre == 0 {
+		w.b.WriteByte('\n')
+	}
+}
+
+// attrs returns the allowlisted attributes of n with valid values. ok is
+// false when the element is useless without a rejected attribute (a link
+// without a safe href), so that it is unwrapped instead.
+func (w *htmlWriter) attrs(n *html.Node, rule elementRule) ([]html.Attribute, bool) {
+	var out []html.Attribute
+	for _, a := range n.Attr {
+		if a.Namespace != "" || !rule.allowsAttr(a.Key) {
+			continue
+		}
+		switch a.Key {
+		case "href":
+			href, ok := safeHref(a.Val)
+			if !ok {
+				continue
+			}
+			a.Val = href
+		case "colspan", "rowspan":
+			if !smallNumber(a.Val) {
+				continue
+			}
+		}
+		out = append(out, html.Attribute{Key: a.Key, Val: a.Val})
+	}
+	if rule.Name == "a" && len(out) == 0 {
+		return nil, false
+	}
+	return out, true
+}
+
+// smallNumber reports whether s is a decimal number from 1 to 999.
+func smallNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 3 || s[0] == '0' {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

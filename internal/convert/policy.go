@@ -1,0 +1,125 @@
+package convert
+
+import (
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// elementRule allows one HTML element in storage output.
+type elementRule struct {
+	Name  string
+	Attrs []string // attributes kept on the element
+	Void  bool     // written self-closed: <br/>
+	Block bool     // a newline follows its end tag, for readable output and diffs
+}
+
+// htmlRules is the allowlist of HTML elements and attributes, as data. An
+// element not listed is unwrapped (its children are kept) unless it is in
+// droppedElements. href values are further limited to http, https and mailto
+// (safeHref); img is handled separately (it becomes ac:image).
+func htmlRules() []elementRule {
+	return []elementRule{
+		{Name: "h1", Block: true}, {Name: "h2", Block: true}, {Name: "h3", Block: true},
+		{Name: "h4", Block: true}, {Name: "h5", Block: true}, {Name: "h6", Block: true},
+		{Name: "p", Block: true}, {Name: "div", Block: true},
+		{Name: "blockquote", Block: true}, {Name: "pre", Block: true},
+		{Name: "ul", Block: true}, {Name: "ol", Block: true}, {Name: "li", Block: true},
+		{Name: "table", Block: true}, {Name: "thead", Block: true}, {Name: "tbody", Block: true},
+		{Name: "tr", Block: true},
+		{Name: "td", Attrs: []string{"colspan", "rowspan"}},
+		{Name: "th", Attrs: []string{"colspan", "rowspan"}},
+		{Name: "b"}, {Name: "strong"}, {Name: "i"}, {Name: "em"}, {Name: "u"}, {Name: "s"},
+		{Name: "code"}, {Name: "span"}, {Name: "sub"}, {Name: "sup"},
+		{Name: "a", Attrs: []string{"href"}},
+		{Name: "br", Void: true}, {Name: "hr", Void: true, Block: true},
+	}
+}
+
+// droppedElements are removed together with everything inside them: active
+// content, metadata and form controls. Forms themselves are unwrapped so
+// that text laid out inside a <form> survives.
+func droppedElements() []string {
+	return append(droppedContainers(), droppedVoids()...)
+}
+
+// droppedContainers are the dropped elements that have content. Only these
+// go to bluemonday's SkipElementsContent: given a void element, it would skip
+// everything up to a closing tag that never comes.
+func droppedContainers() []string {
+	return []string{
+		"script", "style", "head", "title", "template",
+		"noscript", "noembed", "noframes", "iframe", "frameset",
+		"object", "applet", "svg", "math", "canvas", "audio", "video", "map",
+		"button", "select", "option", "optgroup", "textarea", "datalist",
+	}
+}
+
+// droppedVoids are the dropped elements that never have content.
+func droppedVoids() []string {
+	return []string{"meta", "link", "base", "param", "embed", "frame", "source", "track", "area", "input"}
+}
+
+// storageRules are the Confluence elements the converter writes besides
+// HTML; CheckStorage accepts them too. Names carry their namespace prefix.
+func storageRules() []elementRule {
+	return []elementRule{
+		{Name: "ac:image", Attrs: []string{"ac:alt"}},
+		{Name: "ac:link"},
+		{Name: "ri:attachment", Attrs: []string{"ri:filename"}, Void: true},
+		{Name: "ri:url", Attrs: []string{"ri:value"}, Void: true},
+	}
+}
+
+// ruleIndex maps element names to their rules; built once, read-only.
+var ruleIndex = sync.OnceValue(func() map[string]elementRule {
+	idx := make(map[string]elementRule)
+	for _, r := range append(htmlRules(), storageRules()...) {
+		idx[r.Name] = r
+	}
+	return idx
+})
+
+// droppedIndex is droppedElements as a set; built once, read-only.
+var droppedIndex = sync.OnceValue(func() map[string]bool {
+	idx := make(map[string]bool)
+	for _, n := range droppedElements() {
+		idx[n] = true
+	}
+	return idx
+})
+
+// lookupRule returns the rule for an element name (with prefix for ac:/ri:).
+func lookupRule(name string) (elementRule, bool) {
+	r, ok := ruleIndex()[name]
+	return r, ok
+}
+
+// allowsAttr reports whether rule r keeps attribute name.
+func (r elementRule) allowsAttr(name string) bool {
+	for _, a := range r.Attrs {
+		if a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// sanitizer is the bluemonday policy built from htmlRules: the first of the
+// two allowlist layers. bluemonday policies are safe for concurrent use once
+// built; this one is built once and never changed.
+var sanitizer = sync.OnceValue(func() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	for _, r := range htmlRules() {
+		p.AllowElements(r.Name)
+		if len(r.Attrs) > 0 {
+			p.AllowAttrs(r.Attrs...).OnElements(r.Name)
+		}
+	}
+	p.AllowAttrs("src", "alt").OnElements("img")
+	p.AllowURLSchemes("http", "https", "mailto", "cid")
+	p.AllowDataURIImages()
+	p.RequireParseableURLs(true)
+	p.SkipElementsContent(droppedContainers()...)
+	return p
+})

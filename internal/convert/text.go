@@ -1,0 +1,107 @@
+package convert
+
+import (
+	"regexp"
+	"strings"
+)
+
+// urlPattern finds link candidates in plain text. A compiled regexp is
+// immutable and safe for concurrent use.
+var urlPattern = regexp.MustCompile(`(?i)\b(?:https?://|mailto:|www\.)[^\s<>"]+`)
+
+// textBody converts plain text to storage paragraphs: blank lines separate
+// paragraphs, single newlines become <br/>, URLs become links when linkify is
+// set, everything else is escaped. No text is dropped.
+func textBody(s string, linkify bool) string {
+	var b strings.Builder
+	for _, para := range paragraphs(s) {
+		b.WriteString("<p>")
+		for i, line := range para {
+			if i > 0 {
+				b.WriteString("<br/>")
+			}
+			if linkify {
+				writeLinkified(&b, line)
+			} else {
+				writeEscaped(&b, line, false)
+			}
+		}
+		b.WriteString("</p>\n")
+	}
+	return b.String()
+}
+
+// paragraphs splits text into paragraphs of lines; runs of blank lines
+// separate paragraphs and trailing white space is trimmed from lines.
+func paragraphs(s string) [][]string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	var out [][]string
+	var cur []string
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimRight(line, " \t")
+		if strings.TrimSpace(line) == "" {
+			if len(cur) > 0 {
+				out = append(out, cur)
+				cur = nil
+			}
+			continue
+		}
+		cur = append(cur, line)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// writeLinkified writes a line with its URLs as <a href> links.
+func writeLinkified(b *strings.Builder, line string) {
+	last := 0
+	for _, m := range urlPattern.FindAllStringIndex(line, -1) {
+		if m[0] < last {
+			continue
+		}
+		raw := trimURL(line[m[0]:m[1]])
+		href, ok := linkTarget(raw)
+		if !ok {
+			continue
+		}
+		writeEscaped(b, line[last:m[0]], false)
+		b.WriteString(`<a href="` + escapeAttr(href) + `">`)
+		writeEscaped(b, raw, false)
+		b.WriteString("</a>")
+		last = m[0] + len(raw)
+	}
+	writeEscaped(b, line[last:], false)
+}
+
+// trimURL removes trailing punctuation that usually ends a sentence rather
+// than the URL; a closing parenthesis stays when the URL opened one.
+func trimURL(u string) string {
+	for u != "" {
+		last := u[len(u)-1]
+		switch {
+		case strings.IndexByte(".,;:!?'*", last) >= 0:
+		case last == ')' && strings.Count(u, "(") < strings.Count(u, ")"):
+		case last == ']' && strings.Count(u, "[") < strings.Count(u, "]"):
+		default:
+			return u
+		}
+		u = u[:len(u)-1]
+	}
+	return u
+}
+
+// linkTarget returns the href for a URL found in text; www. addresses get
+// https://.
+func linkTarget(raw string) (string, bool) {
+	href := raw
+	if strings.HasPrefix(strings.ToLower(raw), "www.") {
+		if len(raw) <= len("www.") {
+			return "", false
+		}
+		href = "https://" + raw
+	}
+	return safeHref(href)
+}
