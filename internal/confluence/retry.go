@@ -3,6 +3,7 @@ package confluence
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -33,7 +34,7 @@ func (c *Client) do(ctx context.Context, r *request, out any) error {
 			return err
 		}
 		if serr := c.opts.Sleep(ctx, wait); serr != nil {
-			return canceledError(errors.Join(serr, err))
+			return canceledError(fmt.Errorf("%w; last failure: %w", serr, err))
 		}
 	}
 }
