@@ -1,0 +1,33 @@
+package convert
+
+import "testing"
+
+func TestTextBody(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"paragraphs and breaks", "a\nb\n\n\n c \r\n", "<p>a<br/>b</p>\n<p> c</p>\n"},
+		{"escaped", "<b>&amp;</b>", "<p>&lt;b&gt;&amp;amp;&lt;/b&gt;</p>\n"},
+		{"url trailing dot", "see https://x.example/a.", `<p>see <a href="https://x.example/a">https://x.example/a</a>.</p>` + "\n"},
+		{"url in parens", "(http://x.example/a)", `<p>(<a href="http://x.example/a">http://x.example/a</a>)</p>` + "\n"},
+		{"www", "www.x.example", `<p><a href="https://www.x.example">www.x.example</a></p>` + "\n"},
+		{"mailto", "mailto:a@x.example", `<p><a href="mailto:a@x.example">mailto:a@x.example</a></p>` + "\n"},
+		{"query escaped", "http://x.example/?a=1&b=<2>", `<p><a href="http://x.example/?a=1&amp;b=">http://x.example/?a=1&amp;b=</a>&lt;2&gt;</p>` + "\n"},
+		{"bare scheme not linked", "http:// and www.", "<p>http:// and www.</p>\n"},
+		{"javascript not linked", "javascript:alert(1)", "<p>javascript:alert(1)</p>\n"},
+		{"empty", " \n\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := textBody(tt.in, true)
+			if got != tt.want {
+				t.Errorf("textBody(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+			if err := CheckStorage(got); err != nil {
+				t.Errorf("CheckStorage: %v", err)
+			}
+		})
+	}
+}
