@@ -46,29 +46,30 @@ func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, attempt
 	if err != nil {
 		return d.finish(ctx, log, env, nil, t, spoolReadError(err))
 	}
-	draft, fallbackReason := d.draft(raw, env, t)
+	msg, draft, fallbackReason := d.draft(raw, env, t)
 	if fallbackReason != "" {
 		log.Warn("conversion failed, publishing the text fallback", "reason", fallbackReason)
 	}
-	results, err := d.publishAll(ctx, log, env, raw, draft)
+	fallback := func() *mailwiki.Draft { return convert.Fallback(raw, msg, env.Received.In(d.loc())) }
+	results, err := d.publishAll(ctx, log, env, draft, fallback)
 	t.mark("publish")
 	return d.finish(ctx, log, env, results, t, err)
 }
 
 // draft parses and converts raw; on failure it returns the text fallback and
-// a short reason (an error code, never content).
-func (d *Deliverer) draft(raw []byte, env *mailwiki.Envelope, t *timings) (*mailwiki.Draft, string) {
+// a short reason (an error code, never content). msg is nil when parsing failed.
+func (d *Deliverer) draft(raw []byte, env *mailwiki.Envelope, t *timings) (*mailwiki.Message, *mailwiki.Draft, string) {
 	msg, err := mailparse.Parse(raw)
 	t.mark("parse")
 	if err != nil {
-		return convert.Fallback(raw, nil, env.Received.In(d.loc())), "parse: " + mailwiki.ErrorCode(err)
+		return nil, convert.Fallback(raw, nil, env.Received.In(d.loc())), "parse: " + mailwiki.ErrorCode(err)
 	}
 	draft, err := convert.Convert(msg, convert.Options{Received: env.Received, Location: d.loc()})
 	t.mark("convert")
 	if err != nil {
-		return convert.Fallback(raw, msg, env.Received.In(d.loc())), "convert: " + mailwiki.ErrorCode(err)
+		return msg, convert.Fallback(raw, msg, env.Received.In(d.loc())), "convert: " + mailwiki.ErrorCode(err)
 	}
-	return draft, ""
+	return msg, draft, ""
 }
 
 func (d *Deliverer) loc() *time.Location {

@@ -38,14 +38,14 @@ type published struct {
 // publishAll publishes draft to every route of env. It stops at the first
 // error: routes already published are recorded in the store and are not
 // published again on retry.
-func (d *Deliverer) publishAll(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, raw []byte, draft *mailwiki.Draft) ([]published, error) {
+func (d *Deliverer) publishAll(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, draft *mailwiki.Draft, fallback func() *mailwiki.Draft) ([]published, error) {
 	routes, err := d.routes(ctx, env)
 	if err != nil {
 		return nil, err
 	}
 	var out []published
 	for _, r := range routes {
-		p, err := d.publishRoute(ctx, log, env, r, raw, draft)
+		p, err := d.publishRoute(ctx, log, env, r, draft, fallback)
 		if err != nil {
 			return out, err
 		}
@@ -56,7 +56,9 @@ func (d *Deliverer) publishAll(ctx context.Context, log *slog.Logger, env *mailw
 
 func routeKey(r mailwiki.Route) string { return r.TenantID + "/" + r.SpaceKey }
 
-func (d *Deliverer) publishRoute(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, r mailwiki.Route, raw []byte, draft *mailwiki.Draft) (published, error) {
+// publishRoute publishes to one route; fallback makes the text fallback,
+// used when Confluence rejects the converted body.
+func (d *Deliverer) publishRoute(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, r mailwiki.Route, draft *mailwiki.Draft, fallback func() *mailwiki.Draft) (published, error) {
 	tenant, err := d.Tenants.Tenant(ctx, r.TenantID)
 	if err != nil {
 		return published{}, err
@@ -69,16 +71,13 @@ func (d *Deliverer) publishRoute(ctx context.Context, log *slog.Logger, env *mai
 	if err != nil {
 		return published{}, err
 	}
-	if ok && rec.Fallback {
-		draft = convert.Fallback(raw, nil, env.Received.In(d.loc()))
-	}
 	if !ok {
-		if rec, err = d.createPage(ctx, log, c, env, r, raw, draft); err != nil {
+		if rec, err = d.createPage(ctx, log, c, env, r, draft, fallback); err != nil {
 			return published{}, err
 		}
-		if rec.Fallback {
-			draft = convert.Fallback(raw, nil, env.Received.In(d.loc()))
-		}
+	}
+	if rec.Fallback {
+		draft = fallback()
 	}
 	if err := uploadMissing(ctx, c, rec.PageID, draft.Attachments); err != nil {
 		return published{}, err
@@ -89,24 +88,24 @@ func (d *Deliverer) publishRoute(ctx context.Context, log *slog.Logger, env *mai
 // createPage creates the page, trying the dated title and then counters when
 // the title is taken, and the text fallback when Confluence rejects the body.
 // The page is recorded in the store before any attachment is uploaded.
-func (d *Deliverer) createPage(ctx context.Context, log *slog.Logger, c Confluence, env *mailwiki.Envelope, r mailwiki.Route, raw []byte, draft *mailwiki.Draft) (store.Delivery, error) {
+func (d *Deliverer) createPage(ctx context.Context, log *slog.Logger, c Confluence, env *mailwiki.Envelope, r mailwiki.Route, draft *mailwiki.Draft, fallback func() *mailwiki.Draft) (store.Delivery, error) {
 	space, err := c.SpaceByKey(ctx, r.SpaceKey)
 	if err != nil {
 		return store.Delivery{}, err
 	}
 	page, err := d.createWithTitles(ctx, c, space, env, draft)
-	fallback := false
+	usedFallback := false
 	if isRejectedBody(err) {
 		log.Warn("Confluence rejected the converted body, publishing the text fallback", "space", r.SpaceKey, "error_code", mailwiki.ErrorCode(err))
-		fb := convert.Fallback(raw, nil, env.Received.In(d.loc()))
+		fb := fallback()
 		fb.Title = draft.Title
 		page, err = d.createWithTitles(ctx, c, space, env, fb)
-		fallback = true
+		usedFallback = true
 	}
 	if err != nil {
 		return store.Delivery{}, err
 	}
-	rec := store.Delivery{QueueID: env.ID, Route: routeKey(r), TenantID: r.TenantID, PageID: page.ID, PageURL: page.WebURL, Fallback: fallback}
+	rec := store.Delivery{QueueID: env.ID, Route: routeKey(r), TenantID: r.TenantID, PageID: page.ID, PageURL: page.WebURL, Fallback: usedFallback}
 	if err := d.Store.SavePage(ctx, rec); err != nil {
 		return store.Delivery{}, err
 	}
