@@ -1,0 +1,144 @@
+package convert
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/mailparse"
+)
+
+// corpusDir holds the shared email corpora (see its README.md).
+const corpusDir = "../../../shared/corpus"
+
+// corpusFiles lists the corpus messages this test reads.
+func corpusFiles(t *testing.T) []string {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skipf("corpus not found at %s (shared/ beside the clone): %v", corpusDir, err)
+	}
+	var files []string
+	for _, g := range []string{
+		"enmime/testdata/*/*.raw",
+		"mime4j/core/src/test/resources/testmsgs/*.msg",
+		"mime4j/core/src/test/resources/mimetools-testmsgs/*.msg",
+	} {
+		m, err := filepath.Glob(filepath.Join(corpusDir, g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Skipf("corpus at %s has no messages", corpusDir)
+	}
+	return files
+}
+
+// corpusCounts tallies the corpus run.
+type corpusCounts struct {
+	messages, parsed, refused, attachments, namedParts, html, text, warned int
+}
+
+func TestCorpus(t *testing.T) {
+	t.Parallel()
+	var c corpusCounts
+	for _, path := range corpusFiles(t) {
+		rel, _ := filepath.Rel(corpusDir, path)
+		t.Run(rel, func(t *testing.T) {
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.messages++
+			corpusMessage(t, raw, &c)
+		})
+	}
+	t.Logf("corpus: %d messages, %d parsed, %d refused by Parse (text fallback), %d draft attachments, "+
+		"%d named MIME parts all found in drafts, %d HTML bodies, %d text bodies, %d with parser warnings",
+		c.messages, c.parsed, c.refused, c.attachments, c.namedParts, c.html, c.text, c.warned)
+}
+
+// corpusMessage checks one message end to end.
+func corpusMessage(t *testing.T, raw []byte, c *corpusCounts) {
+	received := time.Date(2026, 11, 26, 14, 5, 0, 0, time.UTC)
+	msg, err := mailparse.Parse(raw)
+	if err != nil {
+		if !errors.Is(err, mailparse.ErrUnreadable) || mailwiki.ErrorCode(err) != mailwiki.EINVALID {
+			t.Fatalf("Parse: undocumented error %v", err)
+		}
+		c.refused++
+		t.Logf("refused by Parse (documented): %v", err)
+		checkDraft(t, Fallback(raw, nil, received))
+		return
+	}
+	c.parsed++
+	if len(msg.Warnings) > 0 {
+		c.warned++
+	}
+	if strings.TrimSpace(msg.HTML) != "" {
+		c.html++
+	} else if strings.TrimSpace(msg.Text) != "" {
+		c.text++
+	}
+	d, err := Convert(msg, Options{Received: received})
+	if err != nil {
+		t.Fatalf("Convert: %v", err)
+	}
+	checkDraft(t, d)
+	checkDraft(t, Fallback(raw, msg, received))
+	c.attachments += len(d.Attachments)
+	checkAttachmentsKept(t, msg, d)
+	c.namedParts += checkNamedParts(t, raw, d)
+}
+
+// checkAttachmentsKept asserts every non-empty attachment of the message is
+// in the draft, byte for byte.
+func checkAttachmentsKept(t *testing.T, msg *mailwiki.Message, d *mailwiki.Draft) {
+	t.Helper()
+	for _, a := range msg.Attachments {
+		if len(a.Data) > 0 && !hasData(d, a.Data) {
+			t.Errorf("attachment %q (%s, %d bytes) missing from the draft", a.Filename, a.ContentType, len(a.Data))
+		}
+	}
+}
+
+// checkNamedParts is an oracle independent of mailparse's part walk: every
+// MIME part with a file name and content, as enmime reads it, must be in the
+// draft. It returns how many such parts it checked.
+func checkNamedParts(t *testing.T, raw []byte, d *mailwiki.Draft) int {
+	t.Helper()
+	p := enmime.NewParser(enmime.SkipMalformedParts(true), enmime.MultipartWOBoundaryAsSinglePart(true),
+		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+		enmime.DisableCharacterDetection(true), enmime.StripMediaTypeInvalidCharacters(true))
+	root, err := p.ReadParts(bytes.NewReader(raw))
+	if err != nil {
+		return 0
+	}
+	named := root.DepthMatchAll(func(p *enmime.Part) bool {
+		return p.FileName != "" && p.FirstChild == nil && len(p.Content) > 0 &&
+			!strings.HasPrefix(p.ContentType, "multipart/")
+	})
+	for _, p := range named {
+		if !hasData(d, p.Content) {
+			t.Errorf("named part %q (%s) missing from the draft", p.FileName, p.ContentType)
+		}
+	}
+	return len(named)
+}
+
+func hasData(d *mailwiki.Draft, data []byte) bool {
+	for _, a := range d.Attachments {
+		if bytes.Equal(a.Data, data) {
+			return true
+		}
+	}
+	return false
+}
