@@ -6,9 +6,9 @@
 // of the problems and the part ids, never message content).
 //
 // Parse returns an error only when nothing usable can be extracted from the
-// input: when it is empty (or only white space), or when the MIME library
-// refuses the top-level header block, for example a Content-Type whose media
-// type cannot be parsed at all on a multipart message (see Parse). Such an
+// input: when it is empty (or only white space), or when its first line is
+// not a header field, so that enmime refuses the header block (a text file
+// that is not an email, a header block indented by a space). Such an
 // error is a permanent *mailwiki.Error with code EINVALID; the pipeline then
 // falls back to the text-only page (convert.Fallback).
 //

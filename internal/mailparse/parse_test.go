@@ -177,3 +177,12 @@ Content-Transfer-Encoding: base64
 		t.Errorf("Text = %q, want the undecoded body kept", msg.Text)
 	}
 }
+
+func TestParseHeaderlessText(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{"This is a note, not an email.\r\n\r\nSecond line.\r\n", "// Not an RFC-822 Document\n"} {
+		if _, err := Parse([]byte(raw)); !errors.Is(err, ErrUnreadable) {
+			t.Errorf("Parse(%q) error = %v, want ErrUnreadable", raw, err)
+		}
+	}
+}
