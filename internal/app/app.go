@@ -84,7 +84,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	tenants := tenant.NewStatic(m.Config.Tenants, nil)
 	m.metrics = metrics.New(m.queueDepth, m.oldestSpoolAge)
-	if err := m.startQueue(ctx, tenants); err != nil {
+	// River's client lives as long as the context given to Start: give it
+	// the process's background context, not the caller's start-up context.
+	if err := m.startQueue(bg, tenants); err != nil {
 		return err
 	}
 	if err := m.startSMTP(tenants); err != nil {

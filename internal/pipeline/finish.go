@@ -13,7 +13,7 @@ import (
 func (d *Deliverer) finish(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, results []published, t *timings, err error) error {
 	if err != nil && mailwiki.IsTemporary(err) {
 		d.Metrics.RecordRetried()
-		log.Warn("delivery deferred", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), t.attr())
+		log.Warn("delivery deferred", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), "error", err.Error(), t.attr())
 		return err
 	}
 	ctx = context.WithoutCancel(ctx)

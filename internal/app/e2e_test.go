@@ -1,0 +1,181 @@
+package app_test
+
+import (
+	"bytes"
+	"errors"
+	"net/smtp"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailwiki/mailwiki/internal/app"
+	"github.com/mailwiki/mailwiki/internal/config"
+	"github.com/mailwiki/mailwiki/internal/sandbox"
+)
+
+// TestEndToEndInlineImageAndPDF: a multipart/related HTML mail with an inline
+// image and a PDF, sent over TCP by a real SMTP client, becomes a page that
+// shows the image from its attachment and links the PDF, with both files'
+// bytes identical to what was sent.
+func TestEndToEndInlineImageAndPDF(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	img := append([]byte("\x89PNG\r\n\x1a\n"), randomBytes(t, 3000)...)
+	pdf := append(app.SamplePDF(), randomBytes(t, 500)...)
+	msg := relatedMessage("Quarterly report",
+		`<html><body><p>See the chart:</p><img src="cid:chart@x"><script>alert(1)</script></body></html>`,
+		[]part{{ctype: "image/png", disposition: `inline; filename="chart.png"`, cid: "chart@x", data: img}},
+		[]part{{ctype: "application/pdf", disposition: `attachment; filename="report.pdf"`, data: pdf}})
+	if err := send(t, b.main.SMTPAddr(), app.DemoAddress, msg); err != nil {
+		t.Fatal(err)
+	}
+	page := b.waitPages(t, 1, 20*time.Second)[0]
+	if page.Title != "Quarterly report" {
+		t.Errorf("title = %q", page.Title)
+	}
+	for _, want := range []string{`<ac:image><ri:attachment ri:filename="chart.png"`, `<ri:attachment ri:filename="report.pdf"`} {
+		if !strings.Contains(page.Storage, want) {
+			t.Errorf("storage lacks %s:\n%s", want, page.Storage)
+		}
+	}
+	if strings.Contains(page.Storage, "script") {
+		t.Errorf("script survived:\n%s", page.Storage)
+	}
+	site := b.main.SandboxURL()
+	if got := download(t, site, page.ID, "chart.png"); !bytes.Equal(got, img) {
+		t.Errorf("chart.png: %d bytes differ from the %d sent", len(got), len(img))
+	}
+	if got := download(t, site, page.ID, "report.pdf"); !bytes.Equal(got, pdf) {
+		t.Errorf("report.pdf: %d bytes differ from the %d sent", len(got), len(pdf))
+	}
+	waitSpoolEmpty(t, b)
+	if !strings.Contains(b.logs.String(), `"outcome":"published"`) {
+		t.Errorf("no summary line for the published message")
+	}
+}
+
+// TestPromiseP4_NoPlaintextWhileQueued: while a message waits in the queue
+// (Confluence failing), a unique marker from its body and its attachment
+// appears in no file under the data directory: spool, database, WAL, logs.
+func TestPromiseP4_NoPlaintextWhileQueued(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	b.sandbox.FailNext(503, 1_000_000, 0)
+	marker := "MARKER-" + strings.ToUpper(strings.ReplaceAll(time.Now().Format("150405.000000000"), ".", ""))
+	attachment := []byte("attachment text " + marker + " end")
+	msg := relatedMessage("Secret plans",
+		"<html><body><p>body "+marker+"</p></body></html>", nil,
+		[]part{{ctype: "text/plain", disposition: `attachment; filename="notes.txt"`, data: attachment}})
+	if err := send(t, b.main.SMTPAddr(), app.DemoAddress, msg); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until delivery has been attempted at least twice, so the queue,
+	// the store and the logs have all seen the message.
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(b.logs.String(), "delivery deferred") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery never attempted; logs:\n%s", b.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	needles := [][]byte{[]byte(marker), []byte(base64Of(attachment))}
+	found := 0
+	filepath.Walk(b.dataDir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("read %s: %v", path, err)
+			return nil
+		}
+		found++
+		for _, n := range needles {
+			if bytes.Contains(data, n) {
+				t.Errorf("%s contains the marker in plaintext", path)
+			}
+		}
+		return nil
+	})
+	if found < 3 {
+		t.Fatalf("only %d files under the data dir: the test looked at nothing", found)
+	}
+	// Once Confluence is back, the message is published and the marker is there.
+	b.sandbox.ClearFaults()
+	page := b.waitPages(t, 1, 30*time.Second)[0]
+	if !strings.Contains(page.Storage, marker) {
+		t.Errorf("published page lacks the body marker")
+	}
+}
+
+// isReply reports whether err is the SMTP reply code with that enhanced status.
+func isReply(err error, code int, enhanced string) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code == code && strings.HasPrefix(te.Msg, enhanced+" ")
+}
+
+func base64Of(b []byte) string {
+	// The message carries the attachment base64-encoded on one line (short).
+	return strings.TrimRight(encodeStd(b), "=")[:20]
+}
+
+func waitSpoolEmpty(t *testing.T, b *bundle) {
+	t.Helper()
+	dir := filepath.Join(b.dataDir, "spool")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		entries, _ := os.ReadDir(dir)
+		if len(entries) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spool still holds %d object(s) after delivery", len(entries))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestOversizeRefusedLeavesNothing: over the size limit the client gets
+// 552 5.3.4 and nothing is left in the spool.
+func TestOversizeRefusedLeavesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *config.Config) { c.SMTP.MaxMessageBytes = 64 << 10 })
+	big := relatedMessage("Too big", "<p>x</p>", nil,
+		[]part{{ctype: "application/octet-stream", disposition: `attachment; filename="big.bin"`, data: randomBytes(t, 200<<10)}})
+	err := send(t, b.main.SMTPAddr(), app.DemoAddress, big)
+	if !isReply(err, 552, "5.3.4") {
+		t.Fatalf("oversize message: err = %v, want 552 5.3.4", err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(b.dataDir, "spool"))
+	if len(entries) != 0 {
+		t.Fatalf("spool holds %d file(s) after a refused message", len(entries))
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(b.sandbox.Pages(sandbox.DemoSpaceKey)); n != 0 {
+		t.Fatalf("%d page(s) published from a refused message", n)
+	}
+}
+
+// TestUnknownRecipientRefused: RCPT to an address no tenant routes gets 550 5.1.1.
+func TestUnknownRecipientRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	c, err := smtp.Dial(b.main.SMTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Mail("alice@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Rcpt("nobody@demo.mailwiki.test")
+	if !isReply(err, 550, "5.1.1") {
+		t.Fatalf("unknown recipient: err = %v, want 550 5.1.1", err)
+	}
+	if err := c.Rcpt(app.DemoAddress); err != nil {
+		t.Fatalf("known recipient after an unknown one: %v", err)
+	}
+}
