@@ -1,0 +1,163 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDemoAsANewcomerRunsIt builds the binary, runs `mailwiki demo` as the
+// README says (with free ports), and sends mail with swaks and with Python's
+// smtplib exactly as the printed instructions do; each becomes a page in
+// space DEMO, readable through the sandbox's API and at its web page.
+func TestDemoAsANewcomerRunsIt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "mailwiki")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	smtpAddr, httpAddr, sandboxAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "demo", "--data-dir", filepath.Join(dir, "data"),
+		"--smtp-addr", smtpAddr, "--http-addr", httpAddr, "--sandbox-addr", sandboxAddr)
+	stderr, _ := cmd.StderrPipe()
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	instructions := readUntil(t, stderr, "Stop with Ctrl-C.")
+	site := "http://" + sandboxAddr + "/wiki"
+	// The sample message is sent at start.
+	waitTitle(t, site, "Hello from mailwiki")
+
+	if swaks := swaksLine(instructions); swaks == "" {
+		t.Errorf("no swaks command in the instructions:\n%s", instructions)
+	} else if _, err := exec.LookPath("swaks"); err != nil {
+		t.Log("swaks not installed; skipping that send")
+	} else if out, err := exec.Command("sh", "-c", swaks).CombinedOutput(); err != nil {
+		t.Errorf("swaks: %v\n%s", err, out)
+	} else {
+		waitTitle(t, site, "My first page")
+	}
+	if py := pythonLine(instructions); py == "" {
+		t.Errorf("no python command in the instructions")
+	} else if out, err := exec.Command("sh", "-c", py).CombinedOutput(); err != nil {
+		t.Errorf("python: %v\n%s", err, out)
+	} else {
+		id := waitTitle(t, site, "Hello from Python")
+		resp, err := http.Get(site + "/spaces/DEMO/pages/" + id)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("page view: %v %v", err, resp)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), "It works.") {
+			t.Errorf("rendered page lacks the mail's text")
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo did not stop cleanly on Ctrl-C: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("demo did not stop within 40 s of Ctrl-C")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// readUntil returns what r printed up to and including the line holding marker,
+// then keeps draining r in the background.
+func readUntil(t *testing.T, r io.Reader, marker string) string {
+	t.Helper()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var b strings.Builder
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("demo exited before printing %q:\n%s", marker, b.String())
+			}
+			b.WriteString(l + "\n")
+			if strings.Contains(l, marker) {
+				go func() {
+					for range lines {
+					}
+				}()
+				return b.String()
+			}
+		case <-timeout:
+			t.Fatalf("demo printed no %q within 60 s:\n%s", marker, b.String())
+		}
+	}
+}
+
+func swaksLine(s string) string  { return lineWith(s, "swaks --server") }
+func pythonLine(s string) string { return lineWith(s, "python3 -c") }
+
+func lineWith(s, prefix string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}
+
+// waitTitle polls the sandbox's REST API until a page with that title exists
+// in DEMO and returns its id.
+func waitTitle(t *testing.T, site, title string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", site+"/rest/api/content?spaceKey=DEMO&title="+strings.ReplaceAll(title, " ", "+"), nil)
+		req.SetBasicAuth("admin@demo.mailwiki.test", "demo-token")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			var out struct {
+				Results []struct{ ID string } `json:"results"`
+			}
+			json.NewDecoder(resp.Body).Decode(&out)
+			resp.Body.Close()
+			if len(out.Results) == 1 {
+				return out.Results[0].ID
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no page %q in DEMO within 20 s", title)
+	return ""
+}
+
