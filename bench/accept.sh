@@ -27,7 +27,7 @@ rate() { # host:port -> messages per second
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # Ceiling: smtp-sink accepts and discards.
-smtp-sink -c 127.0.0.1:2625 256 &
+smtp-sink -u nobody 127.0.0.1:2625 256 >/dev/null 2>&1 &
 sink=$!
 wait_port 2625
 ceiling=$(rate 127.0.0.1:2625)

@@ -131,7 +131,7 @@ func Default() Config {
 			WriteTimeout:        5 * time.Minute,
 			DataTimeout:         5 * time.Minute,
 			MaxConnections:      200,
-			MaxConnectionsPerIP: 20,
+			MaxConnectionsPerIP: 50, // Postfix's smtpd_client_connection_count_limit
 		},
 		HTTP:      HTTP{Listen: "127.0.0.1:8080"},
 		Queue:     Queue{Workers: 8, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second},

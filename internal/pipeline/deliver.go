@@ -26,6 +26,8 @@ type Deliverer struct {
 	Location   *time.Location // for dated titles; UTC when nil
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics
+
+	titles titleCounters
 }
 
 // Deliver runs one delivery attempt of the message queued as env.ID.

@@ -340,3 +340,20 @@ func TestMissingSpoolObjectEndsDelivery(t *testing.T) {
 		t.Fatalf("err is not a *mailwiki.Error: %v", err)
 	}
 }
+
+// TestManyMessagesWithOneTitleAreAllPublished: a burst of mails without a
+// subject (one dated title per minute) must all become pages.
+func TestManyMessagesWithOneTitleAreAllPublished(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 40 // twice maxTitleTries
+	for i := 0; i < n; i++ {
+		env := b.queue(t, "docs@x.test", "From: bench@example.org\r\nTo: docs@x.test\r\n\r\nbody\r\n")
+		if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if got := len(b.sandbox.Pages("DEMO")); got != n {
+		t.Fatalf("%d pages, want %d", got, n)
+	}
+}

@@ -23,8 +23,8 @@ type Confluence interface {
 // ClientFactory returns a Confluence client for a tenant.
 type ClientFactory func(ctx context.Context, t mailwiki.Tenant) (Confluence, error)
 
-// maxTitleTries bounds the "title already exists" loop: the dated title,
-// then counters.
+// maxTitleTries bounds the "title already exists" loop: the title, the
+// dated title, counters, then the title with the queue id.
 const maxTitleTries = 20
 
 // published is the outcome of one route.
@@ -112,17 +112,33 @@ func (d *Deliverer) createPage(ctx context.Context, log *slog.Logger, c Confluen
 	return rec, nil
 }
 
-// createWithTitles creates the page under draft.Title, or, while Confluence
-// says the title is taken, under the title with the date and time appended
-// and then a counter.
+// createWithTitles creates the page under draft.Title or, while Confluence
+// says the title is taken, under the title with the date and time appended,
+// then with a counter, and as a last resort with the queue id, which no
+// other message has. Counters come from d.titles, so concurrent workers and
+// bursts of messages with one subject do not probe the same titles again.
 func (d *Deliverer) createWithTitles(ctx context.Context, c Confluence, space confluence.Space, env *mailwiki.Envelope, draft *mailwiki.Draft) (confluence.Page, error) {
-	title := draft.Title
-	for n := 0; ; n++ {
+	for try := 0; ; try++ {
+		title := d.titleCandidate(space, draft.Title, env, try)
 		page, err := c.CreatePage(ctx, confluence.PageInput{SpaceID: space.ID, SpaceKey: space.Key, Title: title, Storage: draft.Storage})
-		if err == nil || !confluence.IsDuplicateTitle(err) || n >= maxTitleTries {
+		if err == nil || !confluence.IsDuplicateTitle(err) || try > maxTitleTries {
 			return page, err
 		}
-		title = convert.TitleWithSuffix(draft.Title, env.Received.In(d.loc()), n)
+	}
+}
+
+func (d *Deliverer) titleCandidate(space confluence.Space, base string, env *mailwiki.Envelope, try int) string {
+	when := env.Received.In(d.loc())
+	dated := convert.TitleWithSuffix(base, when, 0)
+	switch {
+	case try == 0:
+		return base
+	case try == 1:
+		return dated
+	case try < maxTitleTries:
+		return convert.TitleWithSuffix(base, when, d.titles.next(space.ID+"\x00"+dated))
+	default:
+		return convert.TitleWithSuffix(base+" "+env.ID, when, 0)
 	}
 }
 
