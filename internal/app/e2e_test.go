@@ -44,6 +44,7 @@ func TestEndToEndInlineImageAndPDF(t *testing.T) {
 	if strings.Contains(page.Storage, "script") {
 		t.Errorf("script survived:\n%s", page.Storage)
 	}
+	waitSpoolEmpty(t, b) // the delivery, attachments included, is over
 	site := b.main.SandboxURL()
 	if got := download(t, site, page.ID, "chart.png"); !bytes.Equal(got, img) {
 		t.Errorf("chart.png: %d bytes differ from the %d sent", len(got), len(img))
@@ -51,7 +52,6 @@ func TestEndToEndInlineImageAndPDF(t *testing.T) {
 	if got := download(t, site, page.ID, "report.pdf"); !bytes.Equal(got, pdf) {
 		t.Errorf("report.pdf: %d bytes differ from the %d sent", len(got), len(pdf))
 	}
-	waitSpoolEmpty(t, b)
 	if !strings.Contains(b.logs.String(), `"outcome":"published"`) {
 		t.Errorf("no summary line for the published message")
 	}

@@ -54,9 +54,12 @@ type Config struct {
 	Logger       *slog.Logger
 }
 
-// Queue owns the River client.
+// Queue owns the River client and the group committer of new jobs.
 type Queue struct {
-	client *river.Client[*sql.Tx]
+	client        *river.Client[*sql.Tx]
+	requests      chan enqueueRequest
+	closed        chan struct{}
+	committerDone chan struct{}
 }
 
 // New builds a River client on db (a SQLite database already migrated).
@@ -67,7 +70,7 @@ func New(db *sql.DB, d Deliverer, cfg Config) (*Queue, error) {
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		Logger:            cfg.Logger,
-		FetchCooldown:     5 * time.Millisecond,
+		FetchCooldown:     50 * time.Millisecond,
 		FetchPollInterval: cfg.PollInterval,
 		JobTimeout:        cfg.JobTimeout,
 		// Completed jobs hold only envelopes; keep them briefly for diagnosis.
@@ -77,29 +80,25 @@ func New(db *sql.DB, d Deliverer, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job: river client: %w", err)
 	}
-	return &Queue{client: client}, nil
+	q := &Queue{client: client, requests: make(chan enqueueRequest), closed: make(chan struct{}), committerDone: make(chan struct{})}
+	go q.commitLoop()
+	return q, nil
 }
 
 // Start starts working jobs; it returns once the workers run.
 func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
-// Stop lets running jobs finish until ctx ends, then cancels them (they are
-// retried at the next start).
+// Stop refuses new jobs, lets running jobs finish until ctx ends, then
+// cancels them (they are retried at the next start). Call it after the SMTP
+// server has stopped.
 func (q *Queue) Stop(ctx context.Context) error {
+	close(q.closed)
+	<-q.committerDone
 	err := q.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return q.client.StopAndCancel(context.Background())
 	}
 	return err
-}
-
-// Enqueue commits a delivery job for env; it returns once the job is durable.
-func (q *Queue) Enqueue(ctx context.Context, env *mailwiki.Envelope) error {
-	_, err := q.client.Insert(ctx, DeliverArgs{Envelope: *env}, nil)
-	if err != nil {
-		return fmt.Errorf("job: enqueue %s: %w", env.ID, err)
-	}
-	return nil
 }
 
 // Pending counts jobs not yet finished (available, scheduled, retryable, running).
