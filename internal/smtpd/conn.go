@@ -1,0 +1,145 @@
+package smtpd
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// errConnClosed is what a poisoned or shutting-down connection returns from
+// Read. It wraps net.ErrClosed, which go-smtp treats as a quiet end of the
+// connection.
+var errConnClosed = fmt.Errorf("smtpd: connection closed by the server: %w", net.ErrClosed)
+
+// errShutdown ends an idle session at shutdown; as a timeout it makes go-smtp
+// answer 421 4.4.2 and close.
+var errShutdown = &connError{timeout: true, err: errors.New("smtpd: server shutting down")}
+
+// connError replaces a network error so that no local detail (addresses,
+// syscall names) can reach an SMTP reply: go-smtp quotes read errors verbatim
+// in BDAT replies. It still reports Timeout, so go-smtp answers an idle
+// timeout between commands with 421 4.4.2.
+type connError struct {
+	timeout bool
+	err     error // for logs
+}
+
+func (e *connError) Error() string {
+	if e.timeout {
+		return "timeout"
+	}
+	return "connection error"
+}
+func (e *connError) Unwrap() error   { return e.err }
+func (e *connError) Timeout() bool   { return e.timeout }
+func (e *connError) Temporary() bool { return e.timeout }
+
+// trackedConn wraps every accepted connection, below TLS. It
+//   - extends the read deadline on every read while a message is being
+//     received (dataMode), so the DATA deadline moves with progress;
+//   - poisons itself on the first read error: every later Read fails, so
+//     nothing sent after a timeout inside DATA or BDAT can ever be read and
+//     executed as commands (go-smtp issue #196);
+//   - ends idle reads once the server shuts down;
+//   - releases its connection slot and metrics exactly once on Close.
+type trackedConn struct {
+	net.Conn
+	id          string
+	log         *slog.Logger
+	dataTimeout time.Duration
+
+	dataMode    atomic.Bool // a message is being received
+	endOnWrite  atomic.Bool // leave dataMode at the next write (the reply)
+	poisoned    atomic.Bool
+	closing     atomic.Bool // server shutting down
+	lastReadErr atomic.Pointer[connError]
+
+	closeOnce sync.Once
+	onClose   func()
+}
+
+func (c *trackedConn) Read(p []byte) (int, error) {
+	if c.poisoned.Load() {
+		return 0, errConnClosed
+	}
+	if c.closing.Load() && !c.dataMode.Load() {
+		c.poisoned.Store(true)
+		return 0, errShutdown
+	}
+	if c.dataMode.Load() {
+		c.Conn.SetReadDeadline(time.Now().Add(c.dataTimeout))
+	}
+	n, err := c.Conn.Read(p)
+	switch {
+	case err == nil:
+		return n, nil
+	case errors.Is(err, io.EOF):
+		c.poisoned.Store(true) // the client closed: nothing more to read
+		return n, err
+	}
+	return n, c.fail(err)
+}
+
+// fail poisons the connection and returns the error go-smtp should see.
+func (c *trackedConn) fail(err error) error {
+	c.poisoned.Store(true)
+	var ne net.Error
+	ce := &connError{timeout: errors.As(err, &ne) && ne.Timeout(), err: err}
+	if c.closing.Load() && !c.dataMode.Load() {
+		return errShutdown // our own deadline woke the read at shutdown
+	}
+	c.lastReadErr.Store(ce)
+	return ce
+}
+
+func (c *trackedConn) Write(p []byte) (int, error) {
+	if c.endOnWrite.CompareAndSwap(true, false) {
+		c.dataMode.Store(false)
+	}
+	return c.Conn.Write(p)
+}
+
+// beginData switches to the moving DATA deadline.
+func (c *trackedConn) beginData() {
+	c.endOnWrite.Store(false)
+	c.dataMode.Store(true)
+}
+
+// endData keeps the moving deadline until the reply is written, so that
+// go-smtp's draining of a refused message is still covered.
+func (c *trackedConn) endData() { c.endOnWrite.Store(true) }
+
+// poison makes every later Read fail, which makes go-smtp close the
+// connection after its current reply.
+func (c *trackedConn) poison() { c.poisoned.Store(true) }
+
+// shutdown ends the connection at its next read unless a message is being
+// received; a read blocked now is woken.
+func (c *trackedConn) shutdown() {
+	c.closing.Store(true)
+	if !c.dataMode.Load() {
+		c.Conn.SetReadDeadline(time.Now())
+	}
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.closeOnce.Do(c.onClose)
+	return err
+}
+
+// unwrapConn finds the trackedConn under a go-smtp connection (which may be a
+// *tls.Conn after STARTTLS or on the implicit-TLS listener).
+func unwrapConn(nc net.Conn) *trackedConn {
+	if t, ok := nc.(*tls.Conn); ok {
+		nc = t.NetConn()
+	}
+	tc, _ := nc.(*trackedConn)
+	return tc
+}

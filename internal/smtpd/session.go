@@ -1,0 +1,176 @@
+package smtpd
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	smtp "github.com/emersion/go-smtp"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/metrics"
+)
+
+// session is one SMTP session (from EHLO to QUIT, RSET or STARTTLS). go-smtp
+// calls its methods from the connection's goroutine, except Data for BDAT,
+// which runs in a goroutine of its own while the connection goroutine waits.
+type session struct {
+	srv  *Server
+	conn *trackedConn
+	info SessionInfo
+	log  *slog.Logger
+
+	from string
+	utf8 bool
+	to   []string
+	seen map[string]bool
+}
+
+func (s *session) Reset() {
+	s.from, s.utf8, s.to, s.seen = "", false, nil, nil
+}
+
+func (s *session) Logout() error { return nil }
+
+func (s *session) refuse(reply *smtp.SMTPError, reason, what string, attrs ...any) error {
+	s.srv.m.RecordRefused(reason)
+	s.log.Info(what+" refused", append([]any{"smtp_code", reply.Code, "reason", reason}, attrs...)...)
+	return reply
+}
+
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	s.Reset()
+	if s.conn.closing.Load() || s.conn.poisoned.Load() {
+		return s.refuse(replyShutdown, metrics.ReasonOther, "MAIL")
+	}
+	if from != "" { // the null reverse path <> is always allowed
+		canon, prob := checkAddress(from, opts.UTF8)
+		if prob != addrOK {
+			return s.refuse(addrReply(prob), metrics.ReasonBadAddress, "MAIL")
+		}
+		from = canon
+	}
+	s.from, s.utf8 = from, opts.UTF8
+	return nil
+}
+
+func addrReply(p addrProblem) *smtp.SMTPError {
+	if p == addrNonASCII {
+		return replyNeedUTF8
+	}
+	return replyBadSyntax
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	canon, prob := checkAddress(to, s.utf8)
+	if prob != addrOK {
+		return s.refuse(addrReply(prob), metrics.ReasonBadAddress, "RCPT")
+	}
+	if s.seen[canon] {
+		return nil // a duplicate: accepted once
+	}
+	if len(s.to) >= s.srv.cfg.MaxRecipients {
+		return s.refuse(replyTooManyRcpt, metrics.ReasonTooManyRcpts, "RCPT", "limit", s.srv.cfg.MaxRecipients)
+	}
+	if err := s.srv.h.Recipient(s.srv.ctx, s.sessionInfo(), canon); err != nil {
+		reply, reason := translate(err, metrics.ReasonOther)
+		return s.refuse(reply, reason, "RCPT", "err", err)
+	}
+	if s.seen == nil {
+		s.seen = make(map[string]bool)
+	}
+	s.seen[canon] = true
+	s.to = append(s.to, canon)
+	return nil
+}
+
+func (s *session) sessionInfo() SessionInfo { return s.info }
+
+// Data hands the message to the handler and decides the reply from what it
+// observed on the wire first and from the handler's error second.
+func (s *session) Data(r io.Reader) error {
+	if s.conn.closing.Load() || s.conn.poisoned.Load() || len(s.to) == 0 {
+		return replyShutdown
+	}
+	_, bdat := r.(*io.PipeReader)
+	s.conn.beginData()
+	defer s.conn.endData()
+
+	env := s.envelope()
+	log := s.log.With("queue_id", env.ID)
+	b := &body{r: r, max: s.srv.cfg.MaxMessageBytes, env: env}
+	start := time.Now()
+	err := s.srv.h.Deliver(s.srv.ctx, env, b)
+	took := time.Since(start)
+	if err == nil && !b.eof && b.err == nil {
+		// The handler returned without reading to the end: what it made
+		// durable is not the whole message.
+		io.Copy(io.Discard, b)
+		err = errors.New("smtpd: handler returned before reading the whole message")
+		log.Error("handler contract violated", "err", err)
+	}
+	if reply := s.wireVerdict(b, r, bdat, log); reply != nil {
+		if err == nil {
+			log.Error("handler accepted a message whose body read failed; refusing it anyway")
+		}
+		return reply
+	}
+	if err != nil {
+		reply, reason := translate(err, metrics.ReasonStorage)
+		s.srv.m.RecordRefused(reason)
+		log.Info("message refused", "smtp_code", reply.Code, "reason", reason, "bytes", env.Size, "err", err)
+		return reply
+	}
+	s.srv.m.RecordAccepted(env.Size, took)
+	log.Info("message accepted", "bytes", env.Size, "recipients", len(env.To), "took", took)
+	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: "Ok: queued as " + env.ID}
+}
+
+// wireVerdict returns the reply for a body that could not be read cleanly,
+// or nil. Bare CR/LF on DATA closes the connection after the reply (the rest
+// of the stream is not trusted); so does any read error (issue #196).
+func (s *session) wireVerdict(b *body, r io.Reader, bdat bool, log *slog.Logger) *smtp.SMTPError {
+	switch {
+	case b.rerr != nil:
+		s.conn.poison()
+		reply, reason := replyConnError, metrics.ReasonOther
+		var ce *connError
+		switch {
+		case errors.As(b.rerr, &ce) && ce.timeout:
+			reply, reason = replyTimeout, metrics.ReasonTimeout
+		case errors.Is(b.rerr, smtp.ErrTooLongLine):
+			reply = replyLineTooLong
+		}
+		s.srv.m.RecordRefused(reason)
+		log.Info("message refused, closing connection", "smtp_code", reply.Code, "reason", reason, "err", b.rerr)
+		return reply
+	case b.bare:
+		if !bdat {
+			io.Copy(io.Discard, r) // to the real end of data, so the reply is in sync
+			s.conn.poison()
+		}
+		s.srv.m.RecordRefused(metrics.ReasonBadData)
+		log.Info("message refused", "smtp_code", replyBareNewline.Code, "reason", metrics.ReasonBadData, "closing", !bdat)
+		return replyBareNewline
+	case b.large:
+		s.srv.m.RecordRefused(metrics.ReasonTooLarge)
+		log.Info("message refused", "smtp_code", replyTooBig.Code, "reason", metrics.ReasonTooLarge, "limit", b.max)
+		return replyTooBig
+	}
+	return nil
+}
+
+func (s *session) envelope() *mailwiki.Envelope {
+	return &mailwiki.Envelope{
+		ID:         NewID(),
+		ConnID:     s.info.ConnID,
+		RemoteAddr: s.info.RemoteAddr,
+		Helo:       s.info.Helo,
+		From:       s.from,
+		To:         append([]string(nil), s.to...),
+		Received:   s.srv.now(),
+	}
+}
+
+var _ smtp.Session = (*session)(nil)
