@@ -200,3 +200,15 @@ func download(t *testing.T, site, pageID, filename string) []byte {
 }
 
 func encodeStd(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// waitLog waits until the log holds substr.
+func (b *bundle) waitLog(t *testing.T, substr string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(b.logs.String(), substr) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in the log within 20 s:\n%s", substr, b.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -44,16 +44,16 @@ func TestEndToEndInlineImageAndPDF(t *testing.T) {
 	if strings.Contains(page.Storage, "script") {
 		t.Errorf("script survived:\n%s", page.Storage)
 	}
-	waitSpoolEmpty(t, b) // the delivery, attachments included, is over
+	b.waitLog(t, `"outcome":"published"`) // the delivery, attachments included, is over
+	if entries, _ := os.ReadDir(filepath.Join(b.dataDir, "spool")); len(entries) != 0 {
+		t.Errorf("spool holds %d object(s) after publishing (P5)", len(entries))
+	}
 	site := b.main.SandboxURL()
 	if got := download(t, site, page.ID, "chart.png"); !bytes.Equal(got, img) {
 		t.Errorf("chart.png: %d bytes differ from the %d sent", len(got), len(img))
 	}
 	if got := download(t, site, page.ID, "report.pdf"); !bytes.Equal(got, pdf) {
 		t.Errorf("report.pdf: %d bytes differ from the %d sent", len(got), len(pdf))
-	}
-	if !strings.Contains(b.logs.String(), `"outcome":"published"`) {
-		t.Errorf("no summary line for the published message")
 	}
 }
 
@@ -120,22 +120,6 @@ func isReply(err error, code int, enhanced string) bool {
 func base64Of(b []byte) string {
 	// The message carries the attachment base64-encoded on one line (short).
 	return strings.TrimRight(encodeStd(b), "=")[:20]
-}
-
-func waitSpoolEmpty(t *testing.T, b *bundle) {
-	t.Helper()
-	dir := filepath.Join(b.dataDir, "spool")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		entries, _ := os.ReadDir(dir)
-		if len(entries) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("spool still holds %d object(s) after delivery", len(entries))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // TestOversizeRefusedLeavesNothing: over the size limit the client gets
