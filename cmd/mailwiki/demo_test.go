@@ -160,4 +160,3 @@ func waitTitle(t *testing.T, site, title string) string {
 	t.Fatalf("no page %q in DEMO within 20 s", title)
 	return ""
 }
-
