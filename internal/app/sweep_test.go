@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/smtp"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mailwiki/mailwiki/internal/sandbox"
+)
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// TestPromiseP6_RetentionSweepDeletesAfter48h: whatever the queue does (here
+// Confluence is down for good), the retention sweep deletes a message's
+// content once it is older than 48 hours, and not before.
+func TestPromiseP6_RetentionSweepDeletesAfter48h(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, err := DemoConfig(dir, "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{t: time.Now()}
+	sb, _ := sandbox.New(sandbox.Options{})
+	sb.SeedDemo()
+	sb.FailNext(503, 1_000_000, 0)
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: clock.Now, SandboxListen: "127.0.0.1:0", Sandbox: sb}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	msg := "From: a@example.org\r\nTo: " + DemoAddress + "\r\nSubject: kept too long\r\n\r\nbody\r\n"
+	if err := smtp.SendMail(m.SMTPAddr(), nil, "a@example.org", []string{DemoAddress}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	spoolDir := filepath.Join(dir, "spool")
+	count := func() int { e, _ := os.ReadDir(spoolDir); return len(e) }
+	if count() != 1 {
+		t.Fatalf("spool holds %d objects after accept, want 1", count())
+	}
+	clock.Add(47 * time.Hour)
+	m.sweepOnce(context.Background())
+	if count() != 1 {
+		t.Fatal("the sweep deleted a message younger than 48 h")
+	}
+	clock.Add(time.Hour + time.Minute)
+	m.sweepOnce(context.Background())
+	if count() != 0 {
+		t.Fatalf("spool holds %d objects after 48 h", count())
+	}
+}
