@@ -196,11 +196,21 @@ func (c *client) startData(from, to string) {
 	expect(c.t, "DATA", c.cmd("DATA"), "354 ")
 }
 
-// closed reports whether the server closed the connection (read hits EOF).
+// closed reports whether the server closes the connection without accepting
+// anything more: it reads the remaining reply lines until EOF and fails the
+// test if any of them is positive (2xx or 354).
 func (c *client) closed() bool {
+	c.t.Helper()
 	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, err := c.text.R.ReadByte()
-	return err != nil && (errors.Is(err, io.EOF) || isReset(err))
+	for {
+		line, err := c.text.ReadLine()
+		if err != nil {
+			return errors.Is(err, io.EOF) || isReset(err)
+		}
+		if strings.HasPrefix(line, "2") || strings.HasPrefix(line, "354") {
+			c.t.Errorf("positive reply after the refusal: %q", line)
+		}
+	}
 }
 
 // eventually polls cond for up to 10 s.

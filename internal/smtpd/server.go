@@ -211,16 +211,28 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	err := s.smtp.Shutdown(ctx)
+	s.cancel()
 	if ctx.Err() != nil {
-		s.cancel()
-		s.smtp.Close()
+		s.closeAll() // go-smtp's Close is a no-op once Shutdown started
 		return ctx.Err()
 	}
-	s.cancel()
-	if errors.Is(err, smtp.ErrServerClosed) {
-		return nil
+	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
+		return nil // a second Shutdown, or listeners we closed first
 	}
 	return err
+}
+
+// closeAll closes every open connection.
+func (s *Server) closeAll() {
+	s.mu.Lock()
+	conns := make([]*trackedConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 // errorLog routes go-smtp's internal error log to slog at debug level.
