@@ -75,7 +75,11 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	}
 	if err := s.srv.h.Recipient(s.srv.ctx, s.sessionInfo(), canon); err != nil {
 		reply, reason := translate(err, metrics.ReasonOther)
-		return s.refuse(reply, reason, "RCPT", "err", err)
+		attrs := []any{"err_code", mailwiki.ErrorCode(err)}
+		if reply.Code/100 == 4 {
+			attrs = append(attrs, "err", err) // a failure to diagnose, not a verdict on the address
+		}
+		return s.refuse(reply, reason, "RCPT", attrs...)
 	}
 	if s.seen == nil {
 		s.seen = make(map[string]bool)
