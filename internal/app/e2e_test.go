@@ -45,8 +45,8 @@ func TestEndToEndInlineImageAndPDF(t *testing.T) {
 		t.Errorf("script survived:\n%s", page.Storage)
 	}
 	b.waitLog(t, `"outcome":"published"`) // the delivery, attachments included, is over
-	if entries, _ := os.ReadDir(filepath.Join(b.dataDir, "spool")); len(entries) != 0 {
-		t.Errorf("spool holds %d object(s) after publishing (P5)", len(entries))
+	if n := countFiles(t, filepath.Join(b.dataDir, "spool")); n != 0 {
+		t.Errorf("spool holds %d object(s) after publishing (P5)", n)
 	}
 	site := b.main.SandboxURL()
 	if got := download(t, site, page.ID, "chart.png"); !bytes.Equal(got, img) {
@@ -133,9 +133,8 @@ func TestOversizeRefusedLeavesNothing(t *testing.T) {
 	if !isReply(err, 552, "5.3.4") {
 		t.Fatalf("oversize message: err = %v, want 552 5.3.4", err)
 	}
-	entries, _ := os.ReadDir(filepath.Join(b.dataDir, "spool"))
-	if len(entries) != 0 {
-		t.Fatalf("spool holds %d file(s) after a refused message", len(entries))
+	if n := countFiles(t, filepath.Join(b.dataDir, "spool")); n != 0 {
+		t.Fatalf("spool holds %d file(s) after a refused message", n)
 	}
 	time.Sleep(300 * time.Millisecond)
 	if n := len(b.sandbox.Pages(sandbox.DemoSpaceKey)); n != 0 {

@@ -46,7 +46,7 @@ func TestPromiseP6_RetentionSweepDeletesAfter48h(t *testing.T) {
 		t.Fatal(err)
 	}
 	spoolDir := filepath.Join(dir, "spool")
-	count := func() int { e, _ := os.ReadDir(spoolDir); return len(e) }
+	count := func() int { return countFiles(t, spoolDir) }
 	if count() != 1 {
 		t.Fatalf("spool holds %d objects after accept, want 1", count())
 	}
@@ -60,4 +60,17 @@ func TestPromiseP6_RetentionSweepDeletesAfter48h(t *testing.T) {
 	if count() != 0 {
 		t.Fatalf("spool holds %d objects after 48 h", count())
 	}
+}
+
+// countFiles counts the files under dir, sub-directories included.
+func countFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"testing"
 
@@ -47,11 +47,18 @@ func (s *testSpool) deliver(ctx context.Context, env *mailwiki.Envelope, body io
 	return w.Commit()
 }
 
+// files counts the files under the spool directory, sub-directories included.
 func (s *testSpool) files(t *testing.T) int {
 	t.Helper()
-	ents, err := os.ReadDir(s.dir)
+	n := 0
+	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(ents)
+	return n
 }

@@ -10,7 +10,15 @@
 // temporary name and fsyncs the directory. Only after Commit returns nil may
 // the SMTP server answer 250. Temporary files left by a crash (names ending in
 // ".tmp") are removed by Open. Delete removes the file and fsyncs the
-// directory. The directory is 0700, files are 0600.
+// directory. Directories are 0700, files are 0600.
+//
+// # Layout
+//
+// Messages are spread over 32 sub-directories named 00 to 1f by an FNV-1a
+// hash of their id, as Postfix hashes its queue directories: file creation,
+// links, removals and directory fsyncs serialise per directory, and on this
+// project's machines a single flat directory capped concurrent commits
+// (accept-only throughput went from 356 to 524 msg/s with 20 sessions).
 //
 // # Encryption
 //
@@ -33,7 +41,7 @@
 //
 // # File format (version 1)
 //
-// A message with id ID lives in <dir>/ID.msg. All integers are big-endian.
+// A message with id ID lives in <dir>/<shard>/ID.msg. All integers are big-endian.
 //
 //	offset  size  field
 //	0       7     magic "MWSPOOL"

@@ -23,6 +23,11 @@ const (
 	msgSuffix = ".msg"
 	tmpSuffix = ".tmp"
 	maxIDLen  = 128
+	// shards is the number of sub-directories messages are spread over by
+	// a hash of their id, as Postfix hashes its queue directories: creating,
+	// linking, removing and fsyncing in one directory serialise on that
+	// directory, so one flat directory caps concurrent commits.
+	shards = 32
 )
 
 // Options configures a Spool. Zero values are valid.
@@ -67,10 +72,29 @@ func Open(dir string, keys *Keyring, opts Options) (*Spool, error) {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("spool: chmod directory to 0700: %w", err)
 	}
+	if err := s.makeShards(); err != nil {
+		return nil, err
+	}
 	if err := s.removeLeftovers(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// makeShards creates the missing sub-directories and makes their creation durable.
+func (s *Spool) makeShards() error {
+	created := false
+	for i := 0; i < shards; i++ {
+		err := os.Mkdir(filepath.Join(s.dir, shardName(i)), 0o700)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("spool: create sub-directory: %w", err)
+		}
+		created = created || err == nil
+	}
+	if created {
+		return syncDir(s.dir)
+	}
+	return nil
 }
 
 // removeLeftovers deletes temporary files of writes interrupted by a crash.
@@ -79,18 +103,22 @@ func (s *Spool) removeLeftovers() error {
 	if err != nil {
 		return err
 	}
-	removed := 0
+	removed := map[string]bool{}
 	for _, name := range names {
 		if strings.HasSuffix(name, tmpSuffix) {
 			if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("spool: remove leftover %q: %w", name, err)
 			}
-			removed++
+			removed[filepath.Dir(name)] = true
 		}
 	}
-	if removed > 0 {
-		s.log.Info("spool: removed temporary files left by an interrupted write", "count", removed)
-		return s.syncDir()
+	if len(removed) > 0 {
+		s.log.Info("spool: removed temporary files left by an interrupted write", "directories", len(removed))
+	}
+	for shard := range removed {
+		if err := syncDir(filepath.Join(s.dir, shard)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -134,7 +162,7 @@ func (s *Spool) createTemp(id string) (*os.File, string, error) {
 	if _, err := rand.Read(rnd); err != nil {
 		return nil, "", fmt.Errorf("spool: random: %w", err)
 	}
-	tmp := filepath.Join(s.dir, id+"."+hex.EncodeToString(rnd)+tmpSuffix)
+	tmp := filepath.Join(filepath.Dir(s.path(id)), id+"."+hex.EncodeToString(rnd)+tmpSuffix)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, "", fmt.Errorf("spool: create %s: %w", id, err)
@@ -211,7 +239,7 @@ func (s *Spool) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("spool: delete %s: %w", id, err)
 	}
-	return s.syncDir()
+	return syncDir(filepath.Dir(s.path(id)))
 }
 
 // List returns the committed messages, oldest first. It decrypts nothing.
@@ -225,7 +253,7 @@ func (s *Spool) List(ctx context.Context) ([]Entry, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		id, ok := strings.CutSuffix(name, msgSuffix)
+		id, ok := strings.CutSuffix(filepath.Base(name), msgSuffix)
 		if !ok || ValidID(id) != nil {
 			continue
 		}
@@ -242,25 +270,46 @@ func (s *Spool) List(ctx context.Context) ([]Entry, error) {
 	return out, nil
 }
 
+// names returns the files of every sub-directory as "shard/name".
 func (s *Spool) names() ([]string, error) {
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return nil, fmt.Errorf("spool: open directory: %w", err)
+	var out []string
+	for i := 0; i < shards; i++ {
+		d, err := os.Open(filepath.Join(s.dir, shardName(i)))
+		if err != nil {
+			return nil, fmt.Errorf("spool: open directory: %w", err)
+		}
+		names, err := d.Readdirnames(-1)
+		d.Close()
+		if err != nil {
+			return nil, fmt.Errorf("spool: list directory: %w", err)
+		}
+		for _, n := range names {
+			out = append(out, filepath.Join(shardName(i), n))
+		}
 	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return nil, fmt.Errorf("spool: list directory: %w", err)
-	}
-	return names, nil
+	return out, nil
 }
 
-func (s *Spool) path(id string) string { return filepath.Join(s.dir, id+msgSuffix) }
+// path is where message id lives: DIR/SHARD/ID.msg.
+func (s *Spool) path(id string) string {
+	return filepath.Join(s.dir, shardName(int(fnv32a(id)%shards)), id+msgSuffix)
+}
 
-// syncDir fsyncs the directory so that creations, renames and removals in it
+func shardName(i int) string { return fmt.Sprintf("%02x", i) }
+
+func fnv32a(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// syncDir fsyncs a directory so that creations, renames and removals in it
 // survive a crash.
-func (s *Spool) syncDir() error {
-	d, err := os.Open(s.dir)
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("spool: open directory for fsync: %w", err)
 	}

@@ -106,7 +106,7 @@ func TestRenamedFileDoesNotDecrypt(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	put(t, b.spool, "m1", []byte("for m1 only"))
-	if err := os.Rename(b.spool.path("m1"), filepath.Join(b.dir, "m2.msg")); err != nil {
+	if err := os.Rename(b.spool.path("m1"), b.spool.path("m2")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.spool.ReadAll(context.Background(), "m2"); !errors.Is(err, ErrCorrupt) {
@@ -156,7 +156,7 @@ func TestKeyRotation(t *testing.T) {
 			t.Fatalf("%s with the rotated ring: %q, %v", id, got, err)
 		}
 	}
-	raw, _ := os.ReadFile(filepath.Join(dir, "after.msg"))
+	raw, _ := os.ReadFile(s2.path("after"))
 	if !strings.Contains(string(raw[:fixedHeader+10]), "2026-06") {
 		t.Fatal("new message does not name the primary key id in its header")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
@@ -137,7 +138,7 @@ func (w *Writer) finish() error {
 		return fmt.Errorf("spool: remove temporary file of %s: %w", w.id, err)
 	}
 	w.tmp = ""
-	return w.s.syncDir()
+	return syncDir(filepath.Dir(w.s.path(w.id)))
 }
 
 // Abort discards the message: it closes and removes the temporary file. It is
