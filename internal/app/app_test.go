@@ -212,16 +212,3 @@ func (b *bundle) waitLog(t *testing.T, substr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
-// countFiles counts the files under dir, sub-directories included.
-func countFiles(t *testing.T, dir string) int {
-	t.Helper()
-	n := 0
-	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
-	return n
-}

@@ -45,7 +45,7 @@ func TestEndToEndInlineImageAndPDF(t *testing.T) {
 		t.Errorf("script survived:\n%s", page.Storage)
 	}
 	b.waitLog(t, `"outcome":"published"`) // the delivery, attachments included, is over
-	if n := countFiles(t, filepath.Join(b.dataDir, "spool")); n != 0 {
+	if n := app.CountFiles(t, filepath.Join(b.dataDir, "spool")); n != 0 {
 		t.Errorf("spool holds %d object(s) after publishing (P5)", n)
 	}
 	site := b.main.SandboxURL()
@@ -133,7 +133,7 @@ func TestOversizeRefusedLeavesNothing(t *testing.T) {
 	if !isReply(err, 552, "5.3.4") {
 		t.Fatalf("oversize message: err = %v, want 552 5.3.4", err)
 	}
-	if n := countFiles(t, filepath.Join(b.dataDir, "spool")); n != 0 {
+	if n := app.CountFiles(t, filepath.Join(b.dataDir, "spool")); n != 0 {
 		t.Fatalf("spool holds %d file(s) after a refused message", n)
 	}
 	time.Sleep(300 * time.Millisecond)

@@ -1,0 +1,4 @@
+package app
+
+// CountFiles is countFiles, for the external tests.
+var CountFiles = countFiles
