@@ -20,6 +20,7 @@ import (
 	"github.com/mailwiki/mailwiki/internal/confluence"
 	"github.com/mailwiki/mailwiki/internal/job"
 	"github.com/mailwiki/mailwiki/internal/metrics"
+	"github.com/mailwiki/mailwiki/internal/notify"
 	"github.com/mailwiki/mailwiki/internal/pipeline"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 	"github.com/mailwiki/mailwiki/internal/smtpd"
@@ -145,6 +146,8 @@ func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
 		Now:     m.Now,
 		Logger:  m.Logger,
 		Metrics: m.metrics,
+		Notifier: &notify.Notifier{Relay: m.Config.Notify.Relay, From: m.Config.Notify.From,
+			Domain: m.Config.SMTP.Domain, Now: m.Now, Logger: m.Logger},
 	}
 	q, err := job.New(m.db.SQL, d, job.Config{
 		Workers:      m.Config.Queue.Workers,

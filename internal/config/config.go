@@ -23,6 +23,18 @@ type Config struct {
 	Log       Log       `yaml:"log"`
 	Tenants   []Tenant  `yaml:"tenants"`
 	Retention Retention `yaml:"retention"`
+	Notify    Notify    `yaml:"notify"`
+}
+
+// Notify configures the notifications sent to a sender whose message is
+// given up on (delivery status notifications, RFC 3464).
+type Notify struct {
+	// Relay is the host:port of an SMTP relay that accepts mail from this
+	// server; empty: senders are not notified (the failure is still logged).
+	Relay string `yaml:"relay"`
+	// From is the From: header of notifications; default
+	// "Mail Delivery System <MAILER-DAEMON@smtp.domain>".
+	From string `yaml:"from"`
 }
 
 // Database says where server-side state lives.

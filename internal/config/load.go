@@ -111,6 +111,7 @@ func applyEnv(cfg *Config, getenv Getenv) []error {
 	str("MAILWIKI_SMTP_DOMAIN", &cfg.SMTP.Domain)
 	str("MAILWIKI_HTTP_LISTEN", &cfg.HTTP.Listen)
 	str("MAILWIKI_LOG_LEVEL", &cfg.Log.Level)
+	str("MAILWIKI_NOTIFY_RELAY", &cfg.Notify.Relay)
 	num("MAILWIKI_QUEUE_WORKERS", &cfg.Queue.Workers)
 	if v := getenv("MAILWIKI_SMTP_MAX_MESSAGE_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

@@ -43,6 +43,16 @@ func (c Config) validate() []error {
 	if c.Retention.MessageMaxAge <= 0 || c.Retention.MessageMaxAge > 48*time.Hour {
 		add("retention.message_max_age = %s: must be more than 0 and at most 48h (no message content is kept longer)", c.Retention.MessageMaxAge)
 	}
+	if c.Notify.Relay != "" {
+		if _, _, err := net.SplitHostPort(c.Notify.Relay); err != nil {
+			add("notify.relay %q is not host:port (e.g. smtp.example.com:25)", c.Notify.Relay)
+		}
+	}
+	if c.Notify.From != "" {
+		if _, err := mail.ParseAddress(c.Notify.From); err != nil {
+			add("notify.from %q is not an address (e.g. \"Mail Delivery System <mailer-daemon@wiki.example.com>\")", c.Notify.From)
+		}
+	}
 	errs = append(errs, validateTenants(c.Tenants)...)
 	return errs
 }

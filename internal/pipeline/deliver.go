@@ -11,6 +11,7 @@ import (
 	"github.com/mailwiki/mailwiki/internal/convert"
 	"github.com/mailwiki/mailwiki/internal/mailparse"
 	"github.com/mailwiki/mailwiki/internal/metrics"
+	"github.com/mailwiki/mailwiki/internal/notify"
 	"github.com/mailwiki/mailwiki/internal/spool"
 	"github.com/mailwiki/mailwiki/internal/store"
 )
@@ -26,8 +27,24 @@ type Deliverer struct {
 	Location   *time.Location // for dated titles; UTC when nil
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics
+	// Notifier tells the sender when a message is given up on; nil: nobody is told.
+	Notifier Notifier
 
 	titles titleCounters
+}
+
+// Notifier tells a sender that their message will not be published.
+type Notifier interface {
+	Failed(ctx context.Context, f notify.Failure) error
+}
+
+// attempt is what one delivery attempt knows, for its final summary.
+type attempt struct {
+	env *mailwiki.Envelope
+	log *slog.Logger
+	t   *timings
+	raw []byte            // nil when the spool object could not be read
+	msg *mailwiki.Message // nil when not parsed
 }
 
 // Deliver runs one delivery attempt of the message queued as env.ID.
@@ -36,26 +53,26 @@ type Deliverer struct {
 // deleted. A temporary error means "try again later" and leaves the spool
 // object in place; a permanent error means the delivery is over and the spool
 // object is gone. attempt counts from 1 and is only logged.
-func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, attempt int) error {
-	log := d.Logger.With("queue_id", env.ID, "tenant", env.TenantID, "attempt", attempt)
-	t := newTimings(d.Now)
-	if age := d.Now().Sub(env.Received); age > d.MaxAge {
-		err := mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within %s", d.MaxAge)
-		return d.finish(ctx, log, env, nil, t, err)
-	}
+func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, n int) error {
+	a := &attempt{env: env, log: d.Logger.With("queue_id", env.ID, "tenant", env.TenantID, "attempt", n), t: newTimings(d.Now)}
 	raw, err := d.Spool.ReadAll(ctx, env.ID)
-	t.mark("read")
-	if err != nil {
-		return d.finish(ctx, log, env, nil, t, spoolReadError(err))
+	a.t.mark("read")
+	a.raw = raw
+	switch {
+	case d.Now().Sub(env.Received) > d.MaxAge: // the retention sweep may have deleted it already
+		return d.finish(ctx, a, nil, mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within %s", d.MaxAge))
+	case err != nil:
+		return d.finish(ctx, a, nil, spoolReadError(err))
 	}
-	msg, draft, fallbackReason := d.draft(raw, env, t)
+	msg, draft, fallbackReason := d.draft(raw, env, a.t)
+	a.msg = msg
 	if fallbackReason != "" {
-		log.Warn("conversion failed, publishing the text fallback", "reason", fallbackReason)
+		a.log.Warn("conversion failed, publishing the text fallback", "reason", fallbackReason)
 	}
 	fallback := func() *mailwiki.Draft { return convert.Fallback(raw, msg, env.Received.In(d.loc())) }
-	results, err := d.publishAll(ctx, log, env, draft, fallback)
-	t.mark("publish")
-	return d.finish(ctx, log, env, results, t, err)
+	results, err := d.publishAll(ctx, a.log, env, draft, fallback)
+	a.t.mark("publish")
+	return d.finish(ctx, a, results, err)
 }
 
 // draft parses and converts raw; on failure it returns the text fallback and

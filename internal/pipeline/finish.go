@@ -1,19 +1,22 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
-	"log/slog"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/notify"
 )
 
 // finish ends one attempt: on success or permanent failure it deletes the
-// spool object and the progress records, and logs the one summary line of the
-// final outcome; on a temporary failure it logs that the message stays queued.
-func (d *Deliverer) finish(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, results []published, t *timings, err error) error {
+// spool object and the progress records, logs the one summary line of the
+// final outcome and, on failure, notifies the sender; on a temporary failure
+// it logs that the message stays queued.
+func (d *Deliverer) finish(ctx context.Context, a *attempt, results []published, err error) error {
+	env, log := a.env, a.log
 	if err != nil && mailwiki.IsTemporary(err) {
 		d.Metrics.RecordRetried()
-		log.Warn("delivery deferred", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), "error", err.Error(), t.attr())
+		log.Warn("delivery deferred", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), "error", err.Error(), a.t.attr())
 		return err
 	}
 	ctx = context.WithoutCancel(ctx)
@@ -29,15 +32,42 @@ func (d *Deliverer) finish(ctx context.Context, log *slog.Logger, env *mailwiki.
 		log.Error("cannot delete delivery records", "error", derr)
 	}
 	if err != nil {
-		d.Metrics.RecordFailed(mailwiki.ErrorCode(err))
-		log.Error("delivery failed", "outcome", "failed", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err),
-			"from", env.From, "size", env.Size, t.attr())
+		d.fail(ctx, a, err)
 		return err
 	}
 	delay := d.Now().Sub(env.Received)
-	d.Metrics.RecordPublished(t.total(), delay)
+	d.Metrics.RecordPublished(a.t.total(), delay)
 	log.Info("delivered", "outcome", "published", "pages", pagesAttr(results), "size", env.Size,
-		"delay_ms", delay.Milliseconds(), t.attr())
+		"delay_ms", delay.Milliseconds(), a.t.attr())
+	return nil
+}
+
+// fail records a permanent failure and tells the sender why.
+func (d *Deliverer) fail(ctx context.Context, a *attempt, err error) {
+	d.Metrics.RecordFailed(mailwiki.ErrorCode(err))
+	notified := "no"
+	if d.Notifier != nil {
+		f := notify.Failure{Envelope: a.env, Header: headerBlock(a.raw), Automatic: a.msg != nil && a.msg.Automatic, Reason: err}
+		if nerr := d.Notifier.Failed(ctx, f); nerr != nil {
+			a.log.Error("cannot notify the sender", "error", nerr)
+		} else if a.env.From != "" && !f.Automatic {
+			notified = "yes"
+		}
+	}
+	a.log.Error("delivery failed", "outcome", "failed", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err),
+		"from", a.env.From, "size", a.env.Size, "sender_notified", notified, a.t.attr())
+}
+
+// maxHeader bounds the original header quoted in a notification.
+const maxHeader = 64 << 10
+
+// headerBlock returns raw's header block, blank line included, or nil.
+func headerBlock(raw []byte) []byte {
+	for _, sep := range [][]byte{[]byte("\r\n\r\n"), []byte("\n\n")} {
+		if i := bytes.Index(raw, sep); i >= 0 && i+len(sep) <= maxHeader {
+			return raw[:i+len(sep)]
+		}
+	}
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/confluence"
+	"github.com/mailwiki/mailwiki/internal/notify"
 	"github.com/mailwiki/mailwiki/internal/pipeline"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 	"github.com/mailwiki/mailwiki/internal/spool"
@@ -34,8 +35,22 @@ type clock struct {
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+// notices is a fake Notifier that records failures.
+type notices struct {
+	mu sync.Mutex
+	f  []notify.Failure
+}
+
+func (n *notices) Failed(_ context.Context, f notify.Failure) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.f = append(n.f, f)
+	return nil
+}
+
 // bundle is a Deliverer wired to a real spool, SQLite store and sandbox.
 type bundle struct {
+	notices *notices
 	d       *pipeline.Deliverer
 	spool   *spool.Spool
 	sandbox *sandbox.Sandbox
@@ -74,7 +89,7 @@ func setup(t *testing.T) *bundle {
 		APIToken: config.Secret{Value: sandbox.DemoToken}, AllowInsecureHTTP: true,
 		Addresses: []config.Address{{Address: "docs@x.test", Space: "DEMO"}, {Address: "gone@x.test", Space: "NOPE"}},
 	}}, nil)
-	b := &bundle{spool: sp, sandbox: sb, clock: &clock{t: time.Date(2026, 11, 26, 14, 5, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	b := &bundle{notices: &notices{}, spool: sp, sandbox: sb, clock: &clock{t: time.Date(2026, 11, 26, 14, 5, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
 	b.d = &pipeline.Deliverer{
 		Spool:   sp,
 		Tenants: tenants,
@@ -86,10 +101,11 @@ func setup(t *testing.T) *bundle {
 			}
 			return b.wrap(c), nil
 		},
-		Store:  db,
-		MaxAge: 48 * time.Hour,
-		Now:    b.clock.Now,
-		Logger: slog.New(slog.NewJSONHandler(b.logs, nil)),
+		Store:    db,
+		MaxAge:   48 * time.Hour,
+		Now:      b.clock.Now,
+		Logger:   slog.New(slog.NewJSONHandler(b.logs, nil)),
+		Notifier: b.notices,
 	}
 	return b
 }
@@ -158,6 +174,12 @@ func TestPromiseP5_SpoolDeletedAfterPermanentFailure(t *testing.T) {
 	if !strings.Contains(b.logs.String(), `"outcome":"failed"`) {
 		t.Fatalf("no failure summary line:\n%s", b.logs)
 	}
+	if len(b.notices.f) != 1 || b.notices.f[0].Envelope.ID != env.ID || !strings.Contains(string(b.notices.f[0].Header), "Subject: To a missing space") {
+		t.Fatalf("sender not notified with the original header: %+v", b.notices.f)
+	}
+	if strings.Contains(string(b.notices.f[0].Header), "text\r\n") {
+		t.Fatal("the notification quotes the body")
+	}
 }
 
 func TestPromiseP6_NothingDeliveredOrKeptAfter48h(t *testing.T) {
@@ -182,6 +204,9 @@ func TestPromiseP6_NothingDeliveredOrKeptAfter48h(t *testing.T) {
 	}
 	if n := len(b.sandbox.Pages("DEMO")); n != 0 {
 		t.Fatalf("%d page(s) published after the retention limit", n)
+	}
+	if len(b.notices.f) != 1 || mailwiki.ErrorCode(b.notices.f[0].Reason) != mailwiki.EEXPIRED {
+		t.Fatalf("sender not told of the expiry: %+v", b.notices.f)
 	}
 }
 
@@ -355,5 +380,18 @@ func TestManyMessagesWithOneTitleAreAllPublished(t *testing.T) {
 	}
 	if got := len(b.sandbox.Pages("DEMO")); got != n {
 		t.Fatalf("%d pages, want %d", got, n)
+	}
+}
+
+func TestAutomaticMessageFailureIsMarkedAutomatic(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	raw := "From: MAILER-DAEMON@example.org\r\nTo: gone@x.test\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n"
+	env := b.queue(t, "gone@x.test", raw)
+	if err := b.d.Deliver(context.Background(), env, 1); err == nil {
+		t.Fatal("delivery to a missing space succeeded")
+	}
+	if len(b.notices.f) != 1 || !b.notices.f[0].Automatic {
+		t.Fatalf("failure of an auto-reply not marked automatic (the notifier must not answer it): %+v", b.notices.f)
 	}
 }
