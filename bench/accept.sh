@@ -40,6 +40,19 @@ wait_port 2725
 mw=$(rate 127.0.0.1:2725)
 accepted=$(curl -s http://127.0.0.1:2780/metrics | awk '/^mailwiki_messages_accepted_total/ {print $2}')
 
+# River on SQLite under load: every accepted message must be published.
+metric() { curl -s http://127.0.0.1:2780/metrics | awk -v m="$1" '$1 == m {print $2}'; }
+drain_start=$(date +%s.%N)
+for _ in $(seq 1200); do
+  done_n=$(( $(metric mailwiki_messages_published_total | cut -d. -f1) + 0 ))
+  [ "$done_n" -ge "$msgs" ] && break
+  sleep 0.5
+done
+drain_end=$(date +%s.%N)
+failed=$(curl -s http://127.0.0.1:2780/metrics | awk '/^mailwiki_messages_failed_total/ {s += $2} END {print s + 0}')
+
 printf 'smtp-sink ceiling : %8.0f msg/s\n' "$ceiling"
 printf 'mailwiki demo     : %8.0f msg/s  (accepted_total=%s of %s)\n' "$mw" "$accepted" "$msgs"
 printf 'ratio             : %8.3f  (aim >= 0.2)\n' "$(awk -v a="$mw" -v b="$ceiling" 'BEGIN { print a / b }')"
+printf 'published         : %s of %s (failed %s), all published %.1f s after the last 250\n' "$done_n" "$msgs" "$failed" \
+  "$(awk -v a="$drain_start" -v b="$drain_end" 'BEGIN { print b - a }')"

@@ -39,7 +39,6 @@ func DemoConfig(dataDir, smtpAddr, httpAddr string) (config.Config, error) {
 	cfg.SMTP.Domain = DemoDomain
 	cfg.HTTP.Listen = httpAddr
 	cfg.Queue.PollInterval = 200 * time.Millisecond
-	cfg.Queue.Workers = 4
 	key, err := demoMasterKey(dataDir)
 	if err != nil {
 		return cfg, err

@@ -146,7 +146,7 @@ func Default() Config {
 			MaxConnectionsPerIP: 50, // Postfix's smtpd_client_connection_count_limit
 		},
 		HTTP:      HTTP{Listen: "127.0.0.1:8080"},
-		Queue:     Queue{Workers: 8, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second},
+		Queue:     Queue{Workers: 16, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second},
 		Log:       Log{Level: "info"},
 		Retention: Retention{MessageMaxAge: 48 * time.Hour},
 	}

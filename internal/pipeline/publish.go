@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/confluence"
@@ -118,7 +119,11 @@ func (d *Deliverer) createPage(ctx context.Context, log *slog.Logger, c Confluen
 // other message has. Counters come from d.titles, so concurrent workers and
 // bursts of messages with one subject do not probe the same titles again.
 func (d *Deliverer) createWithTitles(ctx context.Context, c Confluence, space confluence.Space, env *mailwiki.Envelope, draft *mailwiki.Draft) (confluence.Page, error) {
-	for try := 0; ; try++ {
+	first := 0
+	if d.titles.known(titleKey(space, draft.Title, env, d.loc())) {
+		first = 2 // this title and its dated form were taken moments ago: go to the counters
+	}
+	for try := first; ; try++ {
 		title := d.titleCandidate(space, draft.Title, env, try)
 		page, err := c.CreatePage(ctx, confluence.PageInput{SpaceID: space.ID, SpaceKey: space.Key, Title: title, Storage: draft.Storage})
 		if err == nil || !confluence.IsDuplicateTitle(err) || try > maxTitleTries {
@@ -127,16 +132,20 @@ func (d *Deliverer) createWithTitles(ctx context.Context, c Confluence, space co
 	}
 }
 
+// titleKey names a dated title in a space, for the counters.
+func titleKey(space confluence.Space, base string, env *mailwiki.Envelope, loc *time.Location) string {
+	return space.ID + "\x00" + convert.TitleWithSuffix(base, env.Received.In(loc), 0)
+}
+
 func (d *Deliverer) titleCandidate(space confluence.Space, base string, env *mailwiki.Envelope, try int) string {
 	when := env.Received.In(d.loc())
-	dated := convert.TitleWithSuffix(base, when, 0)
 	switch {
 	case try == 0:
 		return base
 	case try == 1:
-		return dated
+		return convert.TitleWithSuffix(base, when, 0)
 	case try < maxTitleTries:
-		return convert.TitleWithSuffix(base, when, d.titles.next(space.ID+"\x00"+dated))
+		return convert.TitleWithSuffix(base, when, d.titles.next(titleKey(space, base, env, d.loc())))
 	default:
 		return convert.TitleWithSuffix(base+" "+env.ID, when, 0)
 	}

@@ -24,3 +24,11 @@ func (t *titleCounters) next(key string) int {
 	t.last[key]++
 	return t.last[key]
 }
+
+// known reports whether a counter was handed out for key, that is whether
+// the title and its dated form were found taken.
+func (t *titleCounters) known(key string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.last[key] > 0
+}
