@@ -17,7 +17,8 @@ a{color:#0052cc}nav{font-size:.9rem;margin-bottom:1rem}
 .macro{border:1px solid #c1c7d0;border-radius:4px;padding:.5rem;margin:.5rem 0;background:#f4f5f7}
 .macro-label{font-size:.8rem;color:#5e6c84;margin-bottom:.25rem}.missing{color:#bf2600}
 img{max-width:100%}table{border-collapse:collapse}td,th{border:1px solid #c1c7d0;padding:.25rem .5rem}
-.attachments{margin-top:2rem;border-top:1px solid #c1c7d0}`
+.attachments{margin-top:2rem;border-top:1px solid #c1c7d0}
+.meta{color:#6b778c;font-size:.85rem;margin-top:-.5rem}`
 
 // htmlCSP allows the page's own stylesheet (by hash), images from the site
 // and the web, and nothing else: no script at all.
@@ -32,11 +33,12 @@ var pageTemplates = template.Must(template.New("layout").Parse(`<!DOCTYPE html>
 <style>{{.CSS}}</style></head><body>
 <nav><a href="/wiki/">mailwiki sandbox</a>{{with .Space}} / <a href="/wiki{{.Link}}">{{.Name}}</a>{{end}}</nav>
 <h1>{{.Title}}</h1>
+{{with .Meta}}<p class="meta">{{.}}</p>{{end}}
 {{if .Spaces}}{{range .Spaces}}<h2><a href="/wiki{{.Link}}">{{.Name}}</a> ({{.Key}})</h2>
 <ul>{{range .Pages}}<li><a href="/wiki{{.Link}}">{{.Title}}</a></li>{{else}}<li>No pages yet.</li>{{end}}</ul>
 {{end}}{{end}}
 {{if .Body}}<div class="body">{{.Body}}</div>{{end}}
-{{if .Attachments}}<div class="attachments"><h2>Attachments</h2><ul>
+{{if .Attachments}}<div class="attachments"><h2>Files attached to this page</h2><ul>
 {{range .Attachments}}<li><a href="/wiki{{.Link}}">{{.Name}}</a> ({{.Size}}, {{.MediaType}}, version {{.Version}})</li>{{end}}
 </ul></div>{{end}}
 </body></html>
@@ -46,6 +48,7 @@ var pageTemplates = template.Must(template.New("layout").Parse(`<!DOCTYPE html>
 type (
 	htmlView struct {
 		Title       string
+		Meta        string // a page's creation date and version
 		CSS         template.CSS
 		Space       *htmlSpace
 		Spaces      []htmlSpace
@@ -123,7 +126,8 @@ func (s *Sandbox) htmlPage(w http.ResponseWriter, r *http.Request) {
 		body = "<p>(this page's body could not be rendered)</p>"
 	}
 	sp := htmlSpace{Key: p.SpaceKey, Name: s.spaceByID(p.SpaceID).Name, Link: spaceWebUI(p.SpaceKey)}
-	v := htmlView{Title: p.Title, Space: &sp, Body: template.HTML(body)} //nolint:gosec // built by html.Render from allowlisted nodes
+	v := htmlView{Title: p.Title, Space: &sp, Body: template.HTML(body), //nolint:gosec // built by html.Render from allowlisted nodes
+		Meta: fmt.Sprintf("Created %s · version %d · page id %s", p.CreatedAt.UTC().Format("2006-01-02 15:04 MST"), p.Version, p.ID)}
 	for i := range atts {
 		v.Attachments = append(v.Attachments, htmlAttachmentOf(&atts[i]))
 	}
