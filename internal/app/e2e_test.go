@@ -81,7 +81,9 @@ func TestPromiseP4_NoPlaintextWhileQueued(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	needles := [][]byte{[]byte(marker), []byte(base64Of(attachment))}
+	// Neither the content nor the tenant's credentials may be anywhere.
+	needles := [][]byte{[]byte(marker), []byte(base64Of(attachment)), []byte(sandbox.DemoToken),
+		[]byte(encodeStd([]byte(sandbox.DemoUser + ":" + sandbox.DemoToken)))}
 	found := 0
 	filepath.Walk(b.dataDir, func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
@@ -95,7 +97,7 @@ func TestPromiseP4_NoPlaintextWhileQueued(t *testing.T) {
 		found++
 		for _, n := range needles {
 			if bytes.Contains(data, n) {
-				t.Errorf("%s contains the marker in plaintext", path)
+				t.Errorf("%s contains %q in plaintext", path, n)
 			}
 		}
 		return nil
