@@ -55,6 +55,7 @@ type trackedConn struct {
 	dataTimeout time.Duration
 
 	dataMode    atomic.Bool // a message is being received
+	inTxn       atomic.Bool // a transaction is open (MAIL accepted, not yet ended)
 	endOnWrite  atomic.Bool // leave dataMode at the next write (the reply)
 	poisoned    atomic.Bool
 	closing     atomic.Bool // server shutting down
@@ -68,7 +69,7 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 	if c.poisoned.Load() {
 		return 0, errConnClosed
 	}
-	if c.closing.Load() && !c.dataMode.Load() {
+	if c.closing.Load() && !c.busy() {
 		c.poisoned.Store(true)
 		return 0, errShutdown
 	}
@@ -91,7 +92,7 @@ func (c *trackedConn) fail(err error) error {
 	c.poisoned.Store(true)
 	var ne net.Error
 	ce := &connError{timeout: errors.As(err, &ne) && ne.Timeout(), err: err}
-	if c.closing.Load() && !c.dataMode.Load() {
+	if c.closing.Load() && !c.busy() {
 		return errShutdown // our own deadline woke the read at shutdown
 	}
 	c.lastReadErr.Store(ce)
@@ -119,11 +120,17 @@ func (c *trackedConn) endData() { c.endOnWrite.Store(true) }
 // connection after its current reply.
 func (c *trackedConn) poison() { c.poisoned.Store(true) }
 
-// shutdown ends the connection at its next read unless a message is being
-// received; a read blocked now is woken.
+// busy reports whether a transaction is open or a message is being
+// received: shutdown lets such a connection finish (until its deadline).
+// The open transaction matters because go-smtp writes the 354 reply before
+// it hands the body over: a client may be sending data before dataMode is set.
+func (c *trackedConn) busy() bool { return c.dataMode.Load() || c.inTxn.Load() }
+
+// shutdown ends the connection at its next read unless it is busy; a read
+// blocked now is woken.
 func (c *trackedConn) shutdown() {
 	c.closing.Store(true)
-	if !c.dataMode.Load() {
+	if !c.busy() {
 		c.Conn.SetReadDeadline(time.Now())
 	}
 }

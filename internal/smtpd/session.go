@@ -29,6 +29,7 @@ type session struct {
 
 func (s *session) Reset() {
 	s.from, s.utf8, s.to, s.seen = "", false, nil, nil
+	s.conn.inTxn.Store(false)
 }
 
 func (s *session) Logout() error { return nil }
@@ -52,6 +53,7 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		from = canon
 	}
 	s.from, s.utf8 = from, opts.UTF8
+	s.conn.inTxn.Store(true)
 	return nil
 }
 
