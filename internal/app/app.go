@@ -223,6 +223,9 @@ func (m *Main) Close() error {
 			errs = append(errs, srv.Shutdown(ctx))
 		}
 	}
+	if m.spool != nil {
+		errs = append(errs, m.spool.Close())
+	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
 	}

@@ -57,6 +57,10 @@ func paragraphs(s string) [][]string {
 
 // writeLinkified writes a line with its URLs as <a href> links.
 func writeLinkified(b *strings.Builder, line string) {
+	if !mayHoldURL(line) {
+		writeEscaped(b, line, false) // the common case, without the regexp's cost
+		return
+	}
 	last := 0
 	for _, m := range urlPattern.FindAllStringIndex(line, -1) {
 		if m[0] < last {
@@ -104,4 +108,29 @@ func linkTarget(raw string) (string, bool) {
 		href = "https://" + raw
 	}
 	return safeHref(href)
+}
+
+// mayHoldURL is a cheap filter before urlPattern: it reports whether line
+// holds "://", "mailto:" or "www." (the last two in any case).
+func mayHoldURL(line string) bool {
+	if strings.Contains(line, "://") {
+		return true
+	}
+	for i := 0; i < len(line); i++ {
+		switch line[i] | 0x20 {
+		case 'w':
+			if hasPrefixFold(line[i:], "www.") {
+				return true
+			}
+		case 'm':
+			if hasPrefixFold(line[i:], "mailto:") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

@@ -31,3 +31,20 @@ func TestTextBody(t *testing.T) {
 		})
 	}
 }
+
+func TestMayHoldURL(t *testing.T) {
+	t.Parallel()
+	for line, want := range map[string]bool{
+		"plain words only":            false,
+		"see https://example.org":     true,
+		"WWW.Example.org":             true,
+		"write to MAILTO:a@b.c":       true,
+		"ftp://host/file":             true, // the regexp decides what links
+		"www without a dot":           false,
+		"an email a@b.c is not a URL": false,
+	} {
+		if got := mayHoldURL(line); got != want {
+			t.Errorf("mayHoldURL(%q) = %v, want %v", line, got, want)
+		}
+	}
+}

@@ -72,6 +72,7 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { sp.Close() })
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "m.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mailwiki/mailwiki"
@@ -32,6 +33,7 @@ func newTestSpool(t *testing.T) *testSpool {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { sp.Close() })
 	return &testSpool{dir: dir, sp: sp}
 }
 
@@ -47,12 +49,13 @@ func (s *testSpool) deliver(ctx context.Context, env *mailwiki.Envelope, body io
 	return w.Commit()
 }
 
-// files counts the files under the spool directory, sub-directories included.
+// files counts the messages and temporary files under the spool directory
+// (the pool of empty files aside).
 func (s *testSpool) files(t *testing.T) int {
 	t.Helper()
 	n := 0
 	err := filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
+		if err == nil && !d.IsDir() && d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".msg") {
 			n++
 		}
 		return err

@@ -14,7 +14,7 @@ func BenchmarkSpoolCommit20KB(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := Open(dir, kr, Options{})
+	s, err := openT(b, dir, kr, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

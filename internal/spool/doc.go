@@ -14,6 +14,13 @@
 //
 // # Layout
 //
+// DIR/free holds empty files kept ready for writers (creating a file is the
+// most expensive step of a commit on this project's machines): a writer
+// writes into a pooled file, and Delete truncates a message to zero bytes
+// and renames its file back into the pool instead of unlinking it. Open
+// truncates every pooled file, and drops (without truncating) a pooled name
+// that a crash left linked to a committed message. See pool.go.
+//
 // Messages are spread over 32 sub-directories named 00 to 1f by an FNV-1a
 // hash of their id, as Postfix hashes its queue directories: file creation,
 // links, removals and directory fsyncs serialise per directory, and on this

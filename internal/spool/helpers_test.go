@@ -32,7 +32,7 @@ func setup(t *testing.T) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(dir, kr, Options{})
+	s, err := openT(t, dir, kr, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,11 +82,15 @@ func mutateFile(t *testing.T, b *bundle, id string, f func([]byte) []byte) {
 	}
 }
 
-// dirNames lists the base names of the files under dir, sub-directories included.
+// dirNames lists the base names of the files under dir, sub-directories
+// included, except the pool of empty files.
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
 	var names []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == freeDir {
+			return filepath.SkipDir // the pool of empty files
+		}
 		if err == nil && !d.IsDir() {
 			names = append(names, d.Name())
 		}
@@ -96,4 +100,13 @@ func dirNames(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return names
+}
+
+// openT opens a spool that is closed when the test ends.
+func openT(t testing.TB, dir string, kr *Keyring, o Options) (*Spool, error) {
+	s, err := Open(dir, kr, o)
+	if err == nil {
+		t.Cleanup(func() { s.Close() })
+	}
+	return s, err
 }

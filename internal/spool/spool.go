@@ -34,6 +34,9 @@ const (
 type Options struct {
 	Logger *slog.Logger     // default: discard
 	Now    func() time.Time // default: time.Now; the created time of new messages
+	// PoolSize is how many empty files are kept ready (see pool.go);
+	// 0 means 256, a negative value disables the filler.
+	PoolSize int
 }
 
 // Spool is a directory of encrypted messages. It is safe for concurrent use;
@@ -43,6 +46,10 @@ type Spool struct {
 	keys *Keyring
 	log  *slog.Logger
 	now  func() time.Time
+
+	pool          chan string // empty files in DIR/free
+	refill        chan struct{}
+	stop, stopped chan struct{}
 }
 
 // Entry describes one committed message. Size is the encrypted file's size
@@ -76,6 +83,13 @@ func Open(dir string, keys *Keyring, opts Options) (*Spool, error) {
 		return nil, err
 	}
 	if err := s.removeLeftovers(); err != nil {
+		return nil, err
+	}
+	size := opts.PoolSize
+	if size == 0 {
+		size = defaultPool
+	}
+	if err := s.openPool(size); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -158,6 +172,9 @@ func (s *Spool) Create(ctx context.Context, id string) (*Writer, error) {
 }
 
 func (s *Spool) createTemp(id string) (*os.File, string, error) {
+	if f, p := s.takeFree(); f != nil {
+		return f, p, nil
+	}
 	rnd := make([]byte, 6)
 	if _, err := rand.Read(rnd); err != nil {
 		return nil, "", fmt.Errorf("spool: random: %w", err)
@@ -232,14 +249,18 @@ func (s *Spool) Delete(ctx context.Context, id string) error {
 	if err := ValidID(id); err != nil {
 		return err
 	}
-	err := os.Remove(s.path(id))
+	p := s.path(id)
+	recycled, err := s.recycle(p)
+	if !recycled && err == nil {
+		err = os.Remove(p)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("spool: delete %s: %w", id, err)
 	}
-	return syncDir(filepath.Dir(s.path(id)))
+	return syncDir(filepath.Dir(p))
 }
 
 // List returns the committed messages, oldest first. It decrypts nothing.
@@ -274,14 +295,9 @@ func (s *Spool) List(ctx context.Context) ([]Entry, error) {
 func (s *Spool) names() ([]string, error) {
 	var out []string
 	for i := 0; i < shards; i++ {
-		d, err := os.Open(filepath.Join(s.dir, shardName(i)))
+		names, err := readDirNames(filepath.Join(s.dir, shardName(i)))
 		if err != nil {
-			return nil, fmt.Errorf("spool: open directory: %w", err)
-		}
-		names, err := d.Readdirnames(-1)
-		d.Close()
-		if err != nil {
-			return nil, fmt.Errorf("spool: list directory: %w", err)
+			return nil, err
 		}
 		for _, n := range names {
 			out = append(out, filepath.Join(shardName(i), n))

@@ -119,7 +119,7 @@ func TestWrongMasterKey(t *testing.T) {
 	b := setup(t)
 	put(t, b.spool, "m1", []byte("secret"))
 	other, _ := NewKeyring("k1", map[string][]byte{"k1": testKey(t)}) // same id, other bytes
-	s2, err := Open(b.dir, other, Options{})
+	s2, err := openT(t, b.dir, other, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestWrongMasterKey(t *testing.T) {
 		t.Fatalf("wrong key bytes: %v, want ErrCorrupt", err)
 	}
 	missing, _ := NewKeyring("k2", map[string][]byte{"k2": testKey(t)})
-	s3, _ := Open(b.dir, missing, Options{})
+	s3, _ := openT(t, b.dir, missing, Options{})
 	if _, err := s3.ReadAll(context.Background(), "m1"); !errors.Is(err, ErrUnknownKey) {
 		t.Fatalf("key id absent from the ring: %v, want ErrUnknownKey", err)
 	}
@@ -139,7 +139,7 @@ func TestKeyRotation(t *testing.T) {
 	k1, k2 := testKey(t), testKey(t)
 	dir := filepath.Join(t.TempDir(), "spool")
 	old, _ := NewKeyring("2026-01", map[string][]byte{"2026-01": k1})
-	s1, err := Open(dir, old, Options{})
+	s1, err := openT(t, dir, old, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestKeyRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, _ := Open(dir, rotated, Options{})
+	s2, _ := openT(t, dir, rotated, Options{})
 	put(t, s2, "after", []byte("written under 2026-06"))
 	for id, want := range map[string]string{"before": "written under 2026-01", "after": "written under 2026-06"} {
 		if got, err := s2.ReadAll(ctx, id); err != nil || string(got) != want {
