@@ -58,7 +58,9 @@ type Main struct {
 	sandLn  net.Listener
 	metrics *metrics.Metrics
 	ready   atomic.Bool
-	stop    context.CancelFunc
+	// smtpServer is m.smtp for goroutines started before it existed.
+	smtpServer atomic.Pointer[smtpd.Server]
+	stop       context.CancelFunc
 }
 
 // Run builds and starts everything and returns once every listener is bound
@@ -155,12 +157,29 @@ func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
 		MaxBackoff:   m.Config.Queue.MaxBackoff,
 		PollInterval: m.Config.Queue.PollInterval,
 		Logger:       m.Logger.With("component", "river"),
+		Throttle:     m.throttle(),
 	})
 	if err != nil {
 		return err
 	}
 	m.queue = q
 	return q.Start(ctx)
+}
+
+// throttle makes deliveries yield to the SMTP server during bursts.
+func (m *Main) throttle() *job.Throttle {
+	q := m.Config.Queue
+	if q.BusyConnections == 0 {
+		return nil
+	}
+	return &job.Throttle{
+		Busy: func() bool {
+			srv := m.smtpServer.Load() // set once the SMTP server exists
+			return srv != nil && srv.Connections() >= q.BusyConnections
+		},
+		Limit:   q.BusyWorkers,
+		MaxWait: 30 * time.Second,
+	}
 }
 
 func (m *Main) startHTTP() error {

@@ -56,6 +56,7 @@ func (m *Main) startSMTP(tenants *tenant.Static) error {
 		return fmt.Errorf("smtp.listen %s: %w", c.Listen, err)
 	}
 	m.smtp, m.smtpLn = srv, ln
+	m.smtpServer.Store(srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil {
 			m.Logger.Info("smtp server stopped", "reason", err.Error())

@@ -77,10 +77,15 @@ type Spool struct {
 
 // Queue configures delivery workers.
 type Queue struct {
-	Workers      int           `yaml:"workers"`
-	JobTimeout   time.Duration `yaml:"job_timeout"`
-	MaxBackoff   time.Duration `yaml:"max_backoff"`
-	PollInterval time.Duration `yaml:"poll_interval"`
+	Workers int `yaml:"workers"`
+	// While at least BusyConnections SMTP connections are open (a burst),
+	// only BusyWorkers deliveries run at once, so senders are answered
+	// first; 0 disables this.
+	BusyConnections int           `yaml:"busy_connections"`
+	BusyWorkers     int           `yaml:"busy_workers"`
+	JobTimeout      time.Duration `yaml:"job_timeout"`
+	MaxBackoff      time.Duration `yaml:"max_backoff"`
+	PollInterval    time.Duration `yaml:"poll_interval"`
 }
 
 // Log configures logging.
@@ -146,7 +151,7 @@ func Default() Config {
 			MaxConnectionsPerIP: 50, // Postfix's smtpd_client_connection_count_limit
 		},
 		HTTP:      HTTP{Listen: "127.0.0.1:8080"},
-		Queue:     Queue{Workers: 16, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second},
+		Queue:     Queue{Workers: 16, BusyConnections: 8, BusyWorkers: 2, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second},
 		Log:       Log{Level: "info"},
 		Retention: Retention{MessageMaxAge: 48 * time.Hour},
 	}

@@ -32,6 +32,9 @@ func (c Config) validate() []error {
 	if c.Queue.Workers < 1 || c.Queue.Workers > 1000 {
 		add("queue.workers = %d: choose between 1 and 1000", c.Queue.Workers)
 	}
+	if c.Queue.BusyConnections < 0 || c.Queue.BusyWorkers < 1 || c.Queue.BusyWorkers > c.Queue.Workers {
+		add("queue.busy_connections (%d) must be 0 (off) or more, queue.busy_workers (%d) between 1 and queue.workers", c.Queue.BusyConnections, c.Queue.BusyWorkers)
+	}
 	if !durationOK(c.Queue.JobTimeout) || !durationOK(c.Queue.MaxBackoff) || !durationOK(c.Queue.PollInterval) {
 		add("queue.job_timeout, queue.max_backoff and queue.poll_interval must be durations between 1ns and 24h (e.g. 5m)")
 	}

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -22,4 +23,39 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestThrottleLimitsWhileBusyOnly(t *testing.T) {
+	t.Parallel()
+	busy := true
+	th := &Throttle{Busy: func() bool { return busy }, Limit: 1, MaxWait: time.Minute}
+	ctx := context.Background()
+	if err := th.enter(ctx); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if err := th.enter(short); err == nil {
+		t.Fatal("a second delivery entered while busy with Limit 1")
+	}
+	busy = false
+	if err := th.enter(ctx); err != nil {
+		t.Fatalf("not busy: %v", err)
+	}
+	th.leave()
+	th.leave()
+	if th.running.Load() != 0 {
+		t.Fatalf("running = %d after leaving", th.running.Load())
+	}
+	busy = true
+	th2 := &Throttle{Busy: func() bool { return true }, Limit: 1, MaxWait: 30 * time.Millisecond}
+	th2.enter(ctx)
+	if err := th2.enter(ctx); err != nil {
+		t.Fatalf("MaxWait passed: %v", err)
+	}
+	var nilThrottle *Throttle
+	if err := nilThrottle.enter(ctx); err != nil {
+		t.Fatal(err)
+	}
+	nilThrottle.leave()
 }

@@ -52,6 +52,7 @@ type Config struct {
 	MaxBackoff   time.Duration
 	PollInterval time.Duration
 	Logger       *slog.Logger
+	Throttle     *Throttle // nil: deliveries never yield to receiving
 }
 
 // Queue owns the River client and the group committer of new jobs.
@@ -65,7 +66,7 @@ type Queue struct {
 // New builds a River client on db (a SQLite database already migrated).
 func New(db *sql.DB, d Deliverer, cfg Config) (*Queue, error) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &worker{d: d, timeout: cfg.JobTimeout, maxBackoff: cfg.MaxBackoff})
+	river.AddWorker(workers, &worker{d: d, timeout: cfg.JobTimeout, maxBackoff: cfg.MaxBackoff, throttle: cfg.Throttle})
 	client, err := river.NewClient(riversqlite.New(db), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
@@ -113,12 +114,17 @@ type worker struct {
 	d          Deliverer
 	timeout    time.Duration
 	maxBackoff time.Duration
+	throttle   *Throttle
 }
 
 func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.timeout }
 
 // Work runs one attempt and translates its outcome for River.
 func (w *worker) Work(ctx context.Context, j *river.Job[DeliverArgs]) error {
+	if err := w.throttle.enter(ctx); err != nil {
+		return river.JobSnooze(0) // stopping: run it again at the next start, no attempt spent
+	}
+	defer w.throttle.leave()
 	err := w.d.Deliver(ctx, &j.Args.Envelope, j.Attempt)
 	switch {
 	case err == nil:

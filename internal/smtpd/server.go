@@ -109,6 +109,13 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	return &session{srv: s, conn: tc, info: info, log: tc.log}, nil
 }
 
+// Connections returns the number of open SMTP connections.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 // track wraps an admitted connection; its Close releases the slot.
 func (s *Server) track(c net.Conn, ip string) *trackedConn {
 	id := NewID()
