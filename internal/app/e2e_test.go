@@ -3,6 +3,8 @@ package app_test
 import (
 	"bytes"
 	"errors"
+	"io"
+	"net/http"
 	"net/smtp"
 	"net/textproto"
 	"os"
@@ -162,5 +164,46 @@ func TestUnknownRecipientRefused(t *testing.T) {
 	}
 	if err := c.Rcpt(app.DemoAddress); err != nil {
 		t.Fatalf("known recipient after an unknown one: %v", err)
+	}
+}
+
+// TestUnconvertibleMessageStillPublished: a message whose structure cannot
+// be read is published as the text fallback with the original attached, not
+// lost; the log says why without quoting it; the metrics count it.
+func TestUnconvertibleMessageStillPublished(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	raw := " This first line is indented, so no header can be read.\r\nsecret-ish words\r\n\r\nand a body\r\n"
+	if err := send(t, b.main.SMTPAddr(), app.DemoAddress, []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	b.waitLog(t, `"outcome":"published"`)
+	pages := b.sandbox.Pages(sandbox.DemoSpaceKey)
+	if len(pages) != 1 {
+		t.Fatalf("%d pages", len(pages))
+	}
+	var original []byte
+	for _, a := range b.sandbox.Attachments(pages[0].ID) {
+		if a.Filename == "original.eml" {
+			original = a.Data
+		}
+	}
+	if !bytes.Contains(original, []byte("secret-ish words")) {
+		t.Fatalf("original.eml missing or not the message: %q", original)
+	}
+	logs := b.logs.String()
+	if !strings.Contains(logs, "text fallback") || strings.Contains(logs, "secret-ish") {
+		t.Fatalf("the fallback must be logged, without content:\n%s", logs)
+	}
+	resp, err := http.Get("http://" + b.main.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	metrics, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"mailwiki_messages_accepted_total 1", "mailwiki_messages_published_total 1", "mailwiki_queue_depth", "mailwiki_spool_oldest_age_seconds"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
