@@ -14,7 +14,8 @@ import (
 // sweepInterval is how often the retention sweep runs.
 const sweepInterval = time.Minute
 
-// sweep deletes every spool object older than the retention limit, whatever
+// sweep deletes every spool object that would pass the retention limit
+// before the next sweep, whatever
 // its job's state (privacy promise P6: no content outlives 48 hours, even if
 // a job is stuck or was lost in a crash between spool write and enqueue).
 func (m *Main) sweep(ctx context.Context) {
@@ -36,7 +37,9 @@ func (m *Main) sweepOnce(ctx context.Context) {
 		m.Logger.Error("retention sweep: cannot list spool", "error", err)
 		return
 	}
-	limit := m.Now().Add(-m.Config.Retention.MessageMaxAge)
+	// One sweep interval early, so that no content outlives the limit
+	// between two sweeps.
+	limit := m.Now().Add(-(m.Config.Retention.MessageMaxAge - sweepInterval))
 	for _, e := range entries {
 		if e.Created.Before(limit) {
 			if err := m.spool.Delete(ctx, e.ID); err != nil {
