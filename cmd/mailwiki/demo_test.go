@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -155,4 +156,32 @@ func waitTitle(t *testing.T, site, title string) string {
 	}
 	t.Fatalf("no page %q in DEMO within 20 s", title)
 	return ""
+}
+
+// spaceTitles returns the titles of every page in DEMO, paging through the
+// v1 content listing as a client would.
+func spaceTitles(t *testing.T, site string) map[string]bool {
+	t.Helper()
+	titles := map[string]bool{}
+	for start := 0; ; start += 100 {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/rest/api/content?spaceKey=DEMO&start=%d&limit=100", site, start), nil)
+		req.SetBasicAuth("admin@demo.mailwiki.test", "demo-token")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Results []struct {
+				Title string `json:"title"`
+			} `json:"results"`
+		}
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		for _, r := range out.Results {
+			titles[r.Title] = true
+		}
+		if len(out.Results) < 100 {
+			return titles
+		}
+	}
 }

@@ -85,28 +85,7 @@ func TestServeWithConfigFileAgainstSandboxProcess(t *testing.T) {
 	site := "http://" + sandboxAddr + "/wiki"
 	waitHTTP(t, site+"/", 200)
 
-	os.WriteFile(filepath.Join(dir, "token"), []byte("demo-token\n"), 0o600)
-	os.WriteFile(filepath.Join(dir, "key"), []byte(key+"\n"), 0o600)
-	cfg := filepath.Join(dir, "mailwiki.yaml")
-	os.WriteFile(cfg, []byte(`data_dir: `+filepath.Join(dir, "data")+`
-smtp:
-  listen: "`+smtpAddr+`"
-  domain: wiki.example.com
-http:
-  listen: "`+httpAddr+`"
-tenants:
-  - id: acme
-    base_url: `+site+`
-    allow_insecure_http: true
-    flavor: cloud
-    email: admin@demo.mailwiki.test
-    addresses:
-      - {address: docs@wiki.example.com, space: DEMO}
-`), 0o600)
-	env := []string{
-		"MAILWIKI_MASTER_KEY_FILE=" + filepath.Join(dir, "key"),
-		"MAILWIKI_TENANT_ACME_API_TOKEN_FILE=" + filepath.Join(dir, "token"),
-	}
+	cfg, env := serveConfig(t, dir, site, smtpAddr, httpAddr)
 	srv := start(t, env, "serve", "--config", cfg)
 	waitHTTP(t, "http://"+httpAddr+"/readyz", 200)
 

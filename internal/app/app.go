@@ -47,6 +47,7 @@ type Main struct {
 	// Sandbox is the sandbox to serve; a new demo site when nil.
 	Sandbox *sandbox.Sandbox
 
+	lock    *os.File
 	db      *sqlite.DB
 	spool   *spool.Spool
 	queue   *job.Queue
@@ -108,6 +109,11 @@ func (m *Main) openStorage(ctx context.Context) error {
 	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data_dir %s: %w", m.Config.DataDir, err)
 	}
+	lock, err := lockDataDir(m.Config.DataDir)
+	if err != nil {
+		return err
+	}
+	m.lock = lock
 	dbPath := m.Config.Database.Path
 	if dbPath == "" {
 		dbPath = filepath.Join(m.Config.DataDir, "mailwiki.db")
@@ -163,6 +169,16 @@ func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
 		return err
 	}
 	m.queue = q
+	n, err := job.RescueOrphans(ctx, m.db.SQL)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		m.Logger.Warn("jobs left running by a previous process are queued again", "count", n)
+	}
+	if err := m.removeUnqueued(ctx); err != nil {
+		return err
+	}
 	return q.Start(ctx)
 }
 
@@ -247,6 +263,9 @@ func (m *Main) Close() error {
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
+	}
+	if m.lock != nil {
+		errs = append(errs, m.lock.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -51,6 +51,31 @@ func (m *Main) sweepOnce(ctx context.Context) {
 	}
 }
 
+// removeUnqueued deletes the spool objects that no delivery job refers to: a
+// process that died between writing a message and committing its job leaves
+// one behind, and its sender never got a 250 (and will send it again). It
+// runs at start-up, before the SMTP server accepts anything.
+func (m *Main) removeUnqueued(ctx context.Context) error {
+	entries, err := m.spool.List(ctx)
+	if err != nil || len(entries) == 0 {
+		return err
+	}
+	queued, err := job.QueuedIDs(ctx, m.db.SQL)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if queued[e.ID] {
+			continue
+		}
+		if err := m.spool.Delete(ctx, e.ID); err != nil {
+			return err
+		}
+		m.Logger.Warn("deleted a spool object that was never queued (its sender got no 250)", "queue_id", e.ID)
+	}
+	return nil
+}
+
 func (m *Main) queueDepth() float64 {
 	if m.db == nil {
 		return 0

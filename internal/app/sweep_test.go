@@ -7,6 +7,7 @@ import (
 	"net/smtp"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,4 +78,79 @@ func countFiles(t *testing.T, dir string) int {
 		return nil
 	})
 	return n
+}
+
+// TestSecondProcessOnOneDataDirRefused: two mailwiki processes must not
+// share a data directory (spool and embedded queue).
+func TestSecondProcessOnOneDataDirRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, err := DemoConfig(dir, "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	first := &Main{Config: cfg, Logger: quiet, SandboxListen: "127.0.0.1:0"}
+	if err := first.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second := &Main{Config: cfg, Logger: quiet, SandboxListen: "127.0.0.1:0"}
+	err = second.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "in use by another mailwiki process") {
+		t.Fatalf("second Run on the same data_dir: %v", err)
+	}
+	first.Close()
+	third := &Main{Config: cfg, Logger: quiet, SandboxListen: "127.0.0.1:0"}
+	if err := third.Run(context.Background()); err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+	third.Close()
+}
+
+// TestUnqueuedSpoolObjectRemovedAtStart: a spool object without a job (the
+// process died between the spool write and the job commit, so no 250 was
+// given) is deleted at the next start; queued ones are kept.
+func TestUnqueuedSpoolObjectRemovedAtStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg, err := DemoConfig(dir, "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	sb, _ := sandbox.New(sandbox.Options{})
+	sb.SeedDemo()
+	sb.FailNext(503, 1_000_000, 0) // keep the queued message queued
+	m := &Main{Config: cfg, Logger: quiet, SandboxListen: "127.0.0.1:0", Sandbox: sb}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	msg := "From: a@example.org\r\nTo: " + DemoAddress + "\r\nSubject: queued\r\n\r\nbody\r\n"
+	if err := smtp.SendMail(m.SMTPAddr(), nil, "a@example.org", []string{DemoAddress}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	w, err := m.spool.Create(context.Background(), "ORPHAN0000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("written, never queued"))
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	spoolDir := filepath.Join(dir, "spool")
+	if n := countFiles(t, spoolDir); n != 2 {
+		t.Fatalf("%d spool objects before the restart, want 2", n)
+	}
+	m2 := &Main{Config: cfg, Logger: quiet, SandboxListen: "127.0.0.1:0", Sandbox: sb}
+	if err := m2.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if n := countFiles(t, spoolDir); n != 1 {
+		t.Fatalf("%d spool objects after the restart, want 1 (the queued message)", n)
+	}
+	if _, err := m2.spool.ReadAll(context.Background(), "ORPHAN0000000001"); err == nil {
+		t.Fatal("the orphan is still readable")
+	}
 }

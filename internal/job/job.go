@@ -152,3 +152,40 @@ func backoff(attempt int, max time.Duration) time.Duration {
 }
 
 var _ rivertype.JobArgs = DeliverArgs{}
+
+// RescueOrphans makes jobs left "running" by a process that died (a crash,
+// SIGKILL, power loss) available again. River's own rescuer would only
+// retry them after its stuck-job threshold (an hour by default); for the
+// embedded SQLite store, where the caller holds the data directory's lock and
+// so is the only process using the database, every running job at start-up
+// is an orphan. It must be called before Start. It is not for a shared
+// PostgreSQL database, where other nodes' jobs are running.
+func RescueOrphans(ctx context.Context, db *sql.DB) (int64, error) {
+	res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	if err != nil {
+		return 0, fmt.Errorf("job: rescue orphaned jobs: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// QueuedIDs returns the queue ids of every message whose delivery job is not
+// finished. At start-up, before the SMTP server runs, a spool object whose id
+// is not among them was written by a process that died before committing its
+// job: its sender never got a 250, and it must go.
+func QueuedIDs(ctx context.Context, db *sql.DB) (map[string]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT json_extract(args, '$.envelope.ID') FROM river_job
+		WHERE kind = 'mailwiki.deliver' AND state NOT IN ('completed', 'cancelled', 'discarded')`)
+	if err != nil {
+		return nil, fmt.Errorf("job: queued ids: %w", err)
+	}
+	defer rows.Close()
+	ids := map[string]bool{}
+	for rows.Next() {
+		var id sql.NullString
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("job: queued ids: %w", err)
+		}
+		ids[id.String] = true
+	}
+	return ids, rows.Err()
+}
