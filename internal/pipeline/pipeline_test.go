@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -394,5 +395,32 @@ func TestAutomaticMessageFailureIsMarkedAutomatic(t *testing.T) {
 	}
 	if len(b.notices.f) != 1 || !b.notices.f[0].Automatic {
 		t.Fatalf("failure of an auto-reply not marked automatic (the notifier must not answer it): %+v", b.notices.f)
+	}
+}
+
+// TestDataCenterTenantPublishesThroughV1: a Data Center tenant (personal
+// access token, REST v1 only) gets the same page and attachments.
+func TestDataCenterTenantPublishesThroughV1(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.sandbox.AddPersonalAccessToken("pat-dc")
+	inner := b.d.Confluence
+	b.d.Confluence = func(ctx context.Context, tn mailwiki.Tenant) (pipeline.Confluence, error) {
+		if _, err := inner(ctx, tn); err != nil { // the same site, reached as Data Center
+			return nil, err
+		}
+		hc := &http.Client{Transport: confluence.BearerAuth("pat-dc", nil)}
+		return confluence.New(tn.BaseURL, hc, confluence.Options{AllowInsecureHTTP: true, Flavor: confluence.DataCenter})
+	}
+	env := b.queue(t, "docs@x.test", withAttachment)
+	if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+		t.Fatal(err)
+	}
+	pages := b.sandbox.Pages("DEMO")
+	if len(pages) != 1 || pages[0].Title != "With file" {
+		t.Fatalf("pages = %+v", pages)
+	}
+	if atts := b.sandbox.Attachments(pages[0].ID); len(atts) != 1 || atts[0].Filename != "notes.txt" {
+		t.Fatalf("attachments = %+v", atts)
 	}
 }
