@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,6 +60,9 @@ type Main struct {
 	sandLn  net.Listener
 	metrics *metrics.Metrics
 	ready   atomic.Bool
+
+	closeOnce sync.Once
+	closeErr  error
 	// smtpServer is m.smtp for goroutines started before it existed.
 	smtpServer atomic.Pointer[smtpd.Server]
 	stop       context.CancelFunc
@@ -238,8 +242,14 @@ func addrOf(ln net.Listener) string {
 
 // Close drains and stops everything: /readyz turns false, the SMTP server
 // stops accepting and lets transactions finish, running jobs finish (or are
-// cancelled and retried at the next start), then storage is closed.
+// cancelled and retried at the next start), then storage is closed. Calls
+// after the first return the first one's result.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	m.ready.Store(false)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -23,29 +23,48 @@ type testClock struct {
 func (c *testClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
+// downSandbox is a demo sandbox failing every API call: messages stay queued.
+func downSandbox() *sandbox.Sandbox {
+	sb, _ := sandbox.New(sandbox.Options{})
+	sb.SeedDemo()
+	sb.FailNext(503, 1_000_000, 0)
+	return sb
+}
+
+// startMain runs a demo Main on dir with its own sandbox sb and clock now
+// (nil: the real clock); t.Cleanup closes it, and so may the test.
+func startMain(t *testing.T, dir string, sb *sandbox.Sandbox, now func() time.Time) *Main {
+	t.Helper()
+	cfg, err := DemoConfig(dir, "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: now, SandboxListen: "127.0.0.1:0", Sandbox: sb}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+// sendSample sends one small message to the demo address.
+func sendSample(t *testing.T, m *Main, subject string) {
+	t.Helper()
+	msg := "From: a@example.org\r\nTo: " + DemoAddress + "\r\nSubject: " + subject + "\r\n\r\nbody\r\n"
+	if err := smtp.SendMail(m.SMTPAddr(), nil, "a@example.org", []string{DemoAddress}, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPromiseP6_RetentionSweepDeletesAfter48h: whatever the queue does (here
 // Confluence is down for good), the retention sweep deletes a message's
 // content once it is older than 48 hours, and not before.
 func TestPromiseP6_RetentionSweepDeletesAfter48h(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cfg, err := DemoConfig(dir, "127.0.0.1:0", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := &testClock{t: time.Now()}
-	sb, _ := sandbox.New(sandbox.Options{})
-	sb.SeedDemo()
-	sb.FailNext(503, 1_000_000, 0)
-	m := &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: clock.Now, SandboxListen: "127.0.0.1:0", Sandbox: sb}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	msg := "From: a@example.org\r\nTo: " + DemoAddress + "\r\nSubject: kept too long\r\n\r\nbody\r\n"
-	if err := smtp.SendMail(m.SMTPAddr(), nil, "a@example.org", []string{DemoAddress}, []byte(msg)); err != nil {
-		t.Fatal(err)
-	}
+	m := startMain(t, dir, downSandbox(), clock.Now)
+	sendSample(t, m, "kept too long")
 	spoolDir := filepath.Join(dir, "spool")
 	count := func() int { return countFiles(t, spoolDir) }
 	if count() != 1 {
@@ -113,22 +132,9 @@ func TestSecondProcessOnOneDataDirRefused(t *testing.T) {
 func TestUnqueuedSpoolObjectRemovedAtStart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	cfg, err := DemoConfig(dir, "127.0.0.1:0", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	sb, _ := sandbox.New(sandbox.Options{})
-	sb.SeedDemo()
-	sb.FailNext(503, 1_000_000, 0) // keep the queued message queued
-	m := &Main{Config: cfg, Logger: quiet, SandboxListen: "127.0.0.1:0", Sandbox: sb}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	msg := "From: a@example.org\r\nTo: " + DemoAddress + "\r\nSubject: queued\r\n\r\nbody\r\n"
-	if err := smtp.SendMail(m.SMTPAddr(), nil, "a@example.org", []string{DemoAddress}, []byte(msg)); err != nil {
-		t.Fatal(err)
-	}
+	sb := downSandbox() // keeps the queued message queued
+	m := startMain(t, dir, sb, nil)
+	sendSample(t, m, "queued")
 	w, err := m.spool.Create(context.Background(), "ORPHAN0000000001")
 	if err != nil {
 		t.Fatal(err)
@@ -142,11 +148,7 @@ func TestUnqueuedSpoolObjectRemovedAtStart(t *testing.T) {
 	if n := countFiles(t, spoolDir); n != 2 {
 		t.Fatalf("%d spool objects before the restart, want 2", n)
 	}
-	m2 := &Main{Config: cfg, Logger: quiet, SandboxListen: "127.0.0.1:0", Sandbox: sb}
-	if err := m2.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer m2.Close()
+	m2 := startMain(t, dir, sb, nil)
 	if n := countFiles(t, spoolDir); n != 1 {
 		t.Fatalf("%d spool objects after the restart, want 1 (the queued message)", n)
 	}
