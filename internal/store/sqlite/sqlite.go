@@ -34,10 +34,11 @@ var _ store.Deliveries = (*DB)(nil)
 // Open opens (creating if needed) the database file at path and migrates it,
 // River's schema included.
 func Open(ctx context.Context, path string) (*DB, error) {
-	db, err := sql.Open("sqlite", dsn(path))
+	connector, err := newCachingConnector(dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
