@@ -106,6 +106,9 @@ func parseHeader(raw []byte, keyLen int) (*header, error) {
 	p := raw[len(magic)+2:]
 	take := func(n int) []byte { b := p[:n:n]; p = p[n:]; return b }
 	h := &header{raw: raw, keyID: string(take(keyLen)), wrapNonce: take(wrapNonceSize), wrappedKey: take(wrappedKeySize)}
+	if validKeyID(h.keyID) != nil {
+		return nil, fmt.Errorf("header: key id: %w", ErrCorrupt)
+	}
 	h.created = time.Unix(0, int64(binary.BigEndian.Uint64(take(8))))
 	h.segSize = int(binary.BigEndian.Uint32(take(4)))
 	h.prefix = take(prefixSize)
