@@ -96,7 +96,10 @@ func (s *session) sessionInfo() SessionInfo { return s.info }
 // Data hands the message to the handler and decides the reply from what it
 // observed on the wire first and from the handler's error second.
 func (s *session) Data(r io.Reader) error {
-	if s.conn.closing.Load() || s.conn.poisoned.Load() || len(s.to) == 0 {
+	// A shutdown that began after MAIL lets this transaction finish: the
+	// client may already be sending the body (go-smtp writes 354 before it
+	// calls Data). Only a poisoned connection or no recipient refuses here.
+	if s.conn.poisoned.Load() || len(s.to) == 0 {
 		return replyShutdown
 	}
 	_, bdat := r.(*io.PipeReader)
