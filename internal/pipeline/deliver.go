@@ -31,6 +31,7 @@ type Deliverer struct {
 	Notifier Notifier
 
 	titles titleCounters
+	spaces spaceCache
 }
 
 // Notifier tells a sender that their message will not be published.

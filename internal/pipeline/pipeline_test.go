@@ -424,3 +424,38 @@ func TestDataCenterTenantPublishesThroughV1(t *testing.T) {
 		t.Fatalf("attachments = %+v", atts)
 	}
 }
+
+// countingSpaces counts space look-ups.
+type countingSpaces struct {
+	pipeline.Confluence
+	n *atomic.Int64
+}
+
+func (c countingSpaces) SpaceByKey(ctx context.Context, key string) (confluence.Space, error) {
+	c.n.Add(1)
+	return c.Confluence.SpaceByKey(ctx, key)
+}
+
+func TestSpaceLookedUpOncePerTTL(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var n atomic.Int64
+	b.wrap = func(c pipeline.Confluence) pipeline.Confluence { return countingSpaces{c, &n} }
+	for i := 0; i < 3; i++ {
+		env := b.queue(t, "docs@x.test", mail(fmt.Sprintf("Note %d", i), "text"))
+		if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n.Load() != 1 {
+		t.Fatalf("space looked up %d times for 3 messages, want 1", n.Load())
+	}
+	b.clock.Add(11 * time.Minute)
+	env := b.queue(t, "docs@x.test", mail("Later", "text"))
+	if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n.Load() != 2 {
+		t.Fatalf("space not looked up again after its TTL: %d look-ups", n.Load())
+	}
+}

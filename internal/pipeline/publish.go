@@ -90,11 +90,14 @@ func (d *Deliverer) publishRoute(ctx context.Context, log *slog.Logger, env *mai
 // the title is taken, and the text fallback when Confluence rejects the body.
 // The page is recorded in the store before any attachment is uploaded.
 func (d *Deliverer) createPage(ctx context.Context, log *slog.Logger, c Confluence, env *mailwiki.Envelope, r mailwiki.Route, draft *mailwiki.Draft, fallback func() *mailwiki.Draft) (store.Delivery, error) {
-	space, err := c.SpaceByKey(ctx, r.SpaceKey)
+	space, err := d.space(ctx, c, r)
 	if err != nil {
 		return store.Delivery{}, err
 	}
 	page, err := d.createWithTitles(ctx, c, space, env, draft)
+	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
+		d.spaces.drop(routeKey(r)) // the space went away: look it up again next time
+	}
 	usedFallback := false
 	if isRejectedBody(err) {
 		log.Warn("Confluence rejected the converted body, publishing the text fallback", "space", r.SpaceKey, "error_code", mailwiki.ErrorCode(err))
@@ -111,6 +114,19 @@ func (d *Deliverer) createPage(ctx context.Context, log *slog.Logger, c Confluen
 		return store.Delivery{}, err
 	}
 	return rec, nil
+}
+
+// space returns the route's space, from the cache when recently looked up.
+func (d *Deliverer) space(ctx context.Context, c Confluence, r mailwiki.Route) (confluence.Space, error) {
+	if s, ok := d.spaces.get(routeKey(r), d.Now()); ok {
+		return s, nil
+	}
+	s, err := c.SpaceByKey(ctx, r.SpaceKey)
+	if err != nil {
+		return confluence.Space{}, err
+	}
+	d.spaces.put(routeKey(r), s, d.Now())
+	return s, nil
 }
 
 // createWithTitles creates the page under draft.Title or, while Confluence

@@ -1,6 +1,11 @@
 package pipeline
 
-import "sync"
+import (
+	"sync"
+	"time"
+
+	"github.com/mailwiki/mailwiki/internal/confluence"
+)
 
 // titleCounters hands out the next counter for a taken title, per space and
 // title. It only remembers; Confluence stays the judge of what is taken. The
@@ -31,4 +36,42 @@ func (t *titleCounters) known(key string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.last[key] > 0
+}
+
+// spaceCache remembers space ids for a while: every message would otherwise
+// cost one more Confluence call. A space deleted meanwhile makes the page
+// creation fail with not found, which drops the entry.
+type spaceCache struct {
+	mu sync.Mutex
+	m  map[string]cachedSpace
+}
+
+type cachedSpace struct {
+	space confluence.Space
+	until time.Time
+}
+
+// spaceTTL is how long a space id is trusted.
+const spaceTTL = 10 * time.Minute
+
+func (c *spaceCache) get(key string, now time.Time) (confluence.Space, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	return e.space, ok && now.Before(e.until)
+}
+
+func (c *spaceCache) put(key string, s confluence.Space, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > maxRemembered {
+		c.m = map[string]cachedSpace{}
+	}
+	c.m[key] = cachedSpace{space: s, until: now.Add(spaceTTL)}
+}
+
+func (c *spaceCache) drop(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
 }
