@@ -50,13 +50,6 @@ func writeEscaped(b *strings.Builder, s string, attr bool) {
 	}
 }
 
-// escapeText returns s escaped as XML character data.
-func escapeText(s string) string {
-	var b strings.Builder
-	writeEscaped(&b, s, false)
-	return b.String()
-}
-
 // escapeAttr returns s escaped for a double-quoted XML attribute value.
 func escapeAttr(s string) string {
 	var b strings.Builder

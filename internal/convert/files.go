@@ -50,12 +50,6 @@ func (fs *fileSet) add(a mailwiki.Attachment) int {
 	return len(fs.files) - 1
 }
 
-// addFixed appends a with exactly the given name, which the caller reserved.
-func (fs *fileSet) addFixed(a mailwiki.Attachment) {
-	fs.files = append(fs.files, a)
-	fs.shown = append(fs.shown, true)
-}
-
 // showCID returns the file name of the attachment with Content-ID cid (as
 // written in a cid: URL) and marks it shown.
 func (fs *fileSet) showCID(cid string) (string, bool) {

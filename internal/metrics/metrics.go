@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Metrics holds the collectors. Create it with New.
@@ -49,7 +50,7 @@ func New(queueDepth func() float64, oldestSpoolAge func() float64) *Metrics {
 	}
 	r.MustRegister(m.Accepted, m.Refused, m.Published, m.Retried, m.Failed, m.Connections,
 		m.AcceptLatency, m.PublishLatency, m.EndToEndLatency, m.AcceptedBytes,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if queueDepth != nil {
 		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mailwiki_queue_depth", Help: "Messages waiting in the queue (accepted, not yet published or failed)."}, queueDepth))
 	}

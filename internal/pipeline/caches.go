@@ -1,5 +1,8 @@
 package pipeline
 
+// In-memory helpers of the deliver use case: counters for taken titles and
+// a short-lived cache of space ids. Both only remember; Confluence decides.
+
 import (
 	"sync"
 	"time"
