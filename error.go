@@ -3,6 +3,7 @@ package mailwiki
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. They are stable strings: they appear in logs, metrics labels and
@@ -29,7 +30,10 @@ type Error struct {
 	Code      string
 	Message   string
 	Temporary bool
-	Err       error
+	// RetryAfter is the wait a dependency asked for (an HTTP Retry-After on
+	// a 429 or 503), zero if none. The queue snoozes the work that long.
+	RetryAfter time.Duration
+	Err        error
 }
 
 func (e *Error) Error() string {
@@ -90,4 +94,20 @@ func IsTemporary(err error) bool {
 		return e.Temporary
 	}
 	return true
+}
+
+// RetryAfter returns the wait asked for by the first *Error in err's chain
+// that has one, or zero.
+func RetryAfter(err error) time.Duration {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return 0
+		}
+		if e.RetryAfter > 0 {
+			return e.RetryAfter
+		}
+		err = e.Err
+	}
+	return 0
 }

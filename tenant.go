@@ -12,11 +12,21 @@ const (
 	ModeForge   = "forge"   // Forge Remote (not built yet)
 )
 
+// Confluence flavors: which REST API a tenant's site speaks.
+const (
+	FlavorCloud      = "cloud"      // Confluence Cloud: REST v2 (pages), v1 (attachments)
+	FlavorDataCenter = "datacenter" // Confluence Data Center / Server: REST v1
+)
+
 // Tenant is one Confluence site served by this installation.
 type Tenant struct {
 	ID      string // stable identifier (a name for token tenants, the client key for Connect)
 	Mode    string
 	BaseURL string // the site's base, ending in /wiki for Cloud, e.g. https://acme.atlassian.net/wiki
+	Flavor  string // FlavorCloud or FlavorDataCenter
+	// AllowInsecureHTTP permits a plain http:// BaseURL: only for a local
+	// sandbox (promise P14: Confluence is otherwise called over HTTPS only).
+	AllowInsecureHTTP bool
 }
 
 // Route says where mail to one address goes.
@@ -37,4 +47,14 @@ type TenantService interface {
 	// tenant's Confluence. It is the credential provider seam: Connect and
 	// Forge tenants will sign requests here.
 	HTTPClient(ctx context.Context, tenant Tenant) (*http.Client, error)
+}
+
+// TenantHealth is told whether a tenant's Confluence accepts its
+// credentials. A tenant whose site answered 401 or 403 is unhealthy: its
+// messages wait (they are retried) until the credentials are fixed.
+type TenantHealth interface {
+	// CredentialsRefused marks the tenant unhealthy with a safe reason.
+	CredentialsRefused(tenantID string, reason string)
+	// CredentialsAccepted marks the tenant healthy again.
+	CredentialsAccepted(tenantID string)
 }

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/config"
-	"github.com/mailwiki/mailwiki/internal/confluence"
 	"github.com/mailwiki/mailwiki/internal/job"
 	"github.com/mailwiki/mailwiki/internal/metrics"
 	"github.com/mailwiki/mailwiki/internal/notify"
@@ -26,7 +26,6 @@ import (
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 	"github.com/mailwiki/mailwiki/internal/smtpd"
 	"github.com/mailwiki/mailwiki/internal/spool"
-	"github.com/mailwiki/mailwiki/internal/store/sqlite"
 	"github.com/mailwiki/mailwiki/internal/tenant"
 	"github.com/mailwiki/mailwiki/internal/web"
 )
@@ -49,7 +48,9 @@ type Main struct {
 	Sandbox *sandbox.Sandbox
 
 	lock    *os.File
-	db      *sqlite.DB
+	store   mailwiki.DeliveryStore
+	sqlDB   *sql.DB // the embedded database under the store and the queue
+	closeDB func() error
 	spool   *spool.Spool
 	queue   *job.Queue
 	smtp    *smtpd.Server
@@ -59,6 +60,7 @@ type Main struct {
 	sandSrv *http.Server
 	sandLn  net.Listener
 	metrics *metrics.Metrics
+	health  *tenantHealth
 	ready   atomic.Bool
 
 	closeOnce sync.Once
@@ -90,8 +92,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.openStorage(ctx); err != nil {
 		return err
 	}
-	tenants := tenant.NewStatic(m.Config.Tenants, nil)
+	tenants := tenant.NewStatic(declaredTenants(m.Config.Tenants), nil)
 	m.metrics = metrics.New(m.queueDepth, m.oldestSpoolAge)
+	m.health = newTenantHealth(m.metrics)
 	// River's client lives as long as the context given to Start: give it
 	// the process's background context, not the caller's start-up context.
 	if err := m.startQueue(bg, tenants); err != nil {
@@ -122,12 +125,9 @@ func (m *Main) openStorage(ctx context.Context) error {
 	if dbPath == "" {
 		dbPath = filepath.Join(m.Config.DataDir, "mailwiki.db")
 	}
-	db, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
+	if err := m.openDatabase(ctx, dbPath); err != nil {
 		return err
 	}
-	db.Now = m.Now
-	m.db = db
 	keys, err := spool.NewKeyring(m.Config.Spool.PrimaryKey, m.Config.MasterKeys())
 	if err != nil {
 		return fmt.Errorf("spool keys: %w", err)
@@ -142,26 +142,20 @@ func (m *Main) openStorage(ctx context.Context) error {
 
 func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
 	d := &pipeline.Deliverer{
-		Spool:   m.spool,
-		Tenants: tenants,
-		Confluence: func(ctx context.Context, t mailwiki.Tenant) (pipeline.Confluence, error) {
-			hc, err := tenants.HTTPClient(ctx, t)
-			if err != nil {
-				return nil, err
-			}
-			opts := tenants.ClientOptions(t.ID)
-			opts.Logger = m.Logger
-			return confluence.New(t.BaseURL, hc, opts)
-		},
-		Store:   m.db,
-		MaxAge:  m.Config.Retention.MessageMaxAge,
-		Now:     m.Now,
-		Logger:  m.Logger,
-		Metrics: m.metrics,
+		Spool:      spoolStore{m.spool},
+		Tenants:    tenants,
+		Confluence: m.publisher(tenants),
+		Store:      m.store,
+		MaxAge:     m.Config.Retention.MessageMaxAge,
+		Now:        m.Now,
+		Logger:     m.Logger,
+		Metrics:    m.metrics,
+		Health:     m.health,
+		Memory:     pipeline.NewBudget(m.Config.Queue.MemoryBudget),
 		Notifier: &notify.Notifier{Relay: m.Config.Notify.Relay, From: m.Config.Notify.From,
 			Domain: m.Config.SMTP.Domain, Now: m.Now, Logger: m.Logger},
 	}
-	q, err := job.New(m.db.SQL, d, job.Config{
+	q, err := m.newQueue(d, job.Config{
 		Workers:      m.Config.Queue.Workers,
 		JobTimeout:   m.Config.Queue.JobTimeout,
 		MaxBackoff:   m.Config.Queue.MaxBackoff,
@@ -173,7 +167,7 @@ func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
 		return err
 	}
 	m.queue = q
-	n, err := job.RescueOrphans(ctx, m.db.SQL)
+	n, err := q.RescueOrphans(ctx)
 	if err != nil {
 		return err
 	}
@@ -208,7 +202,7 @@ func (m *Main) startHTTP() error {
 		return fmt.Errorf("http.listen %s: %w", m.Config.HTTP.Listen, err)
 	}
 	m.httpLn = ln
-	m.http = &http.Server{Handler: web.Handler(m.ready.Load, m.metrics.Registry), ReadHeaderTimeout: 10 * time.Second}
+	m.http = &http.Server{Handler: web.Handler(m.ready.Load, m.health.unhealthy, m.metrics.Registry), ReadHeaderTimeout: 10 * time.Second}
 	go m.serveHTTP(m.http, ln, "http")
 	return nil
 }
@@ -271,8 +265,8 @@ func (m *Main) close() error {
 	if m.spool != nil {
 		errs = append(errs, m.spool.Close())
 	}
-	if m.db != nil {
-		errs = append(errs, m.db.Close())
+	if m.closeDB != nil {
+		errs = append(errs, m.closeDB())
 	}
 	if m.lock != nil {
 		errs = append(errs, m.lock.Close())

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mailwiki/mailwiki/internal/job"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 )
 
@@ -57,12 +56,17 @@ func (m *Main) sweepOnce(ctx context.Context) {
 // runs at start-up, before the SMTP server accepts anything.
 func (m *Main) removeUnqueued(ctx context.Context) error {
 	entries, err := m.spool.List(ctx)
-	if err != nil || len(entries) == 0 {
-		return err
-	}
-	queued, err := job.QueuedIDs(ctx, m.db.SQL)
 	if err != nil {
 		return err
+	}
+	queued, err := m.queue.QueuedIDs(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := m.store.DeleteDeliveriesExcept(ctx, queued); err != nil {
+		return err
+	} else if n > 0 {
+		m.Logger.Info("forgot the delivery records of finished messages", "count", n)
 	}
 	for _, e := range entries {
 		if queued[e.ID] {
@@ -77,12 +81,12 @@ func (m *Main) removeUnqueued(ctx context.Context) error {
 }
 
 func (m *Main) queueDepth() float64 {
-	if m.db == nil {
+	if m.queue == nil {
 		return 0
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	n, _ := job.Pending(ctx, m.db.SQL)
+	n, _ := m.queue.Pending(ctx)
 	return float64(n)
 }
 

@@ -86,6 +86,10 @@ type Queue struct {
 	JobTimeout      time.Duration `yaml:"job_timeout"`
 	MaxBackoff      time.Duration `yaml:"max_backoff"`
 	PollInterval    time.Duration `yaml:"poll_interval"`
+	// MemoryBudget bounds, in bytes, the memory of the deliveries running
+	// at once (about 3 bytes per byte of message each); a large message
+	// waits until it fits.
+	MemoryBudget int64 `yaml:"memory_budget"`
 }
 
 // Log configures logging.
@@ -150,8 +154,9 @@ func Default() Config {
 			MaxConnections:      200,
 			MaxConnectionsPerIP: 50, // Postfix's smtpd_client_connection_count_limit
 		},
-		HTTP:      HTTP{Listen: "127.0.0.1:8080"},
-		Queue:     Queue{Workers: 16, BusyConnections: 8, BusyWorkers: 2, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second},
+		HTTP: HTTP{Listen: "127.0.0.1:8080"},
+		Queue: Queue{Workers: 16, BusyConnections: 8, BusyWorkers: 2, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second,
+			MemoryBudget: 1 << 30},
 		Log:       Log{Level: "info"},
 		Retention: Retention{MessageMaxAge: 48 * time.Hour},
 	}

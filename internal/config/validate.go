@@ -35,6 +35,9 @@ func (c Config) validate() []error {
 	if c.Queue.BusyConnections < 0 || c.Queue.BusyWorkers < 1 || c.Queue.BusyWorkers > c.Queue.Workers {
 		add("queue.busy_connections (%d) must be 0 (off) or more, queue.busy_workers (%d) between 1 and queue.workers", c.Queue.BusyConnections, c.Queue.BusyWorkers)
 	}
+	if c.Queue.MemoryBudget < 64<<20 {
+		add("queue.memory_budget = %d: choose at least 67108864 (64 MiB); the default is 1073741824 (1 GiB)", c.Queue.MemoryBudget)
+	}
 	if !durationOK(c.Queue.JobTimeout) || !durationOK(c.Queue.MaxBackoff) || !durationOK(c.Queue.PollInterval) {
 		add("queue.job_timeout, queue.max_backoff and queue.poll_interval must be durations between 1ns and 24h (e.g. 5m)")
 	}

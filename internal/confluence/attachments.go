@@ -193,3 +193,27 @@ func (c *Client) attachmentsFromV1(list listV1[attachmentV1]) []Attachment {
 	}
 	return out
 }
+
+// AttachmentNames returns the file names attached to a page (every page of
+// v1's list), for a retry that must skip the files already uploaded.
+func (c *Client) AttachmentNames(ctx context.Context, pageID string) ([]string, error) {
+	list, err := c.ListAttachments(ctx, pageID)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(list))
+	for i, a := range list {
+		names[i] = a.Title
+	}
+	return names, nil
+}
+
+// AttachFiles uploads a draft's files to a page (see UploadAttachments).
+func (c *Client) AttachFiles(ctx context.Context, pageID string, files []mailwiki.Attachment) error {
+	in := make([]File, len(files))
+	for i, f := range files {
+		in[i] = File{Name: f.Filename, ContentType: f.ContentType, Data: f.Data}
+	}
+	_, err := c.UploadAttachments(ctx, pageID, in)
+	return err
+}

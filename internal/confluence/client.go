@@ -64,6 +64,9 @@ type Options struct {
 	// Logger receives one line per attempt (method, path, status, attempt,
 	// duration), never a body or a credential. Discarded when nil.
 	Logger *slog.Logger
+	// OnRequest, when set, is told of every HTTP request sent: its
+	// operation (see Operation) and the status answered, 0 when none came.
+	OnRequest func(operation string, status int)
 }
 
 // Client calls one Confluence site. It is safe for concurrent use.
@@ -272,6 +275,9 @@ func drainClose(body io.ReadCloser) {
 }
 
 func (c *Client) logAttempt(ctx context.Context, r *request, attempt, status int, start time.Time, err error) {
+	if c.opts.OnRequest != nil {
+		c.opts.OnRequest(Operation(r.method, r.path), status)
+	}
 	attrs := []slog.Attr{
 		slog.String("method", r.method), slog.String("path", r.path),
 		slog.Int("status", status), slog.Int("attempt", attempt),

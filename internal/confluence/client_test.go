@@ -102,49 +102,6 @@ func TestBaseURLWithContextPath(t *testing.T) {
 	}
 }
 
-func TestAuthHeaders(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		rt   func(base http.RoundTripper) http.RoundTripper
-		want string
-	}{
-		{"basic", func(b http.RoundTripper) http.RoundTripper { return BasicAuth("me@example.com", "api-token-1", b) },
-			"Basic " + base64.StdEncoding.EncodeToString([]byte("me@example.com:api-token-1"))},
-		{"bearer", func(b http.RoundTripper) http.RoundTripper { return BearerAuth("pat-XYZ", b) }, "Bearer pat-XYZ"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			f := newFake(t, always(200, `{"results":[{"id":"1","key":"DEMO","name":"Demo"}]}`))
-			hc := &http.Client{Transport: tt.rt(f.srv.Client().Transport)}
-			c, err := New(f.srv.URL+"/wiki", hc, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.SpaceByKey(t.Context(), "DEMO"); err != nil {
-				t.Fatal(err)
-			}
-			if got := f.only(t).Header.Get("Authorization"); got != tt.want {
-				t.Errorf("Authorization %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestAuthDoesNotMutateCallersRequest(t *testing.T) {
-	t.Parallel()
-	f := newFake(t, always(200, `{}`))
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, f.srv.URL, nil)
-	resp, err := BearerAuth("pat", f.srv.Client().Transport).RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if req.Header.Get("Authorization") != "" {
-		t.Error("RoundTrip set Authorization on the caller's request")
-	}
-}
 
 func TestSendsUserAgentAndAccept(t *testing.T) {
 	t.Parallel()
@@ -174,7 +131,7 @@ func TestLogsNeverHoldBodies(t *testing.T) {
 		return reply{body: `{"id":"7","title":"T","spaceId":"1"}`}
 	})
 	var logs bytes.Buffer
-	hc := &http.Client{Transport: BasicAuth("me@example.com", "TOKEN-SECRET-42", f.srv.Client().Transport)}
+	hc := &http.Client{Transport: basicAuth("me@example.com", "TOKEN-SECRET-42", f.srv.Client().Transport)}
 	c, err := New(f.srv.URL+"/wiki", hc, Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

@@ -99,7 +99,7 @@ func newContractServer(t *testing.T, fixtures map[string]string) (*contractServe
 	cs := &contractServer{t: t, router: v2Router(t), fixture: fixtures}
 	srv := httptest.NewTLSServer(cs)
 	t.Cleanup(srv.Close)
-	hc := &http.Client{Transport: BasicAuth("me@example.com", "api-token", srv.Client().Transport)}
+	hc := &http.Client{Transport: basicAuth("me@example.com", "api-token", srv.Client().Transport)}
 	c, err := New(srv.URL+"/wiki", hc, Options{MaxAttempts: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -84,10 +84,12 @@ func classify(status int) classification {
 	switch {
 	case status == http.StatusBadRequest:
 		return classification{mailwiki.EINVALID, false, "Confluence rejected the request as invalid"}
+	// Refused credentials or permissions are temporary: the site's
+	// administrator can fix them, and the message waits (up to 48 h).
 	case status == http.StatusUnauthorized:
-		return classification{mailwiki.EUNAUTHORIZED, false, "Confluence refused the credentials"}
+		return classification{mailwiki.EUNAUTHORIZED, true, "Confluence refused the credentials"}
 	case status == http.StatusForbidden:
-		return classification{mailwiki.EFORBIDDEN, false, "Confluence denied permission"}
+		return classification{mailwiki.EFORBIDDEN, true, "Confluence denied permission"}
 	case status == http.StatusNotFound:
 		return classification{mailwiki.ENOTFOUND, false, "the Confluence space, page or attachment was not found"}
 	case status == http.StatusConflict:
@@ -117,7 +119,7 @@ func (c *Client) statusError(r *request, resp *http.Response) error {
 	if IsDuplicateTitle(ae) {
 		cl = classification{mailwiki.ECONFLICT, false, "a page with this title already exists in the Confluence space"}
 	}
-	return &mailwiki.Error{Code: cl.code, Message: cl.message, Temporary: cl.temporary, Err: ae}
+	return &mailwiki.Error{Code: cl.code, Message: cl.message, Temporary: cl.temporary, RetryAfter: ae.RetryAfter, Err: ae}
 }
 
 // errorBody covers both error shapes: v2 {"errors":[{status,code,title,detail}]}

@@ -30,8 +30,8 @@ func TestErrorClassification(t *testing.T) {
 	}{
 		{400, badRequestV2, mailwiki.EINVALID, false, "Provided value {abc} for 'id' is not the correct type. Expected type is ContentId"},
 		{400, dupTitleV2, mailwiki.ECONFLICT, false, "A page with this title already exists: A page already exists with the same TITLE in this space"},
-		{401, `{"code":401,"message":"Unauthorized; scope does not match"}`, mailwiki.EUNAUTHORIZED, false, "Unauthorized; scope does not match"},
-		{403, `{"errors":[{"status":403,"code":"FORBIDDEN","title":"Forbidden","detail":null}]}`, mailwiki.EFORBIDDEN, false, "Forbidden"},
+		{401, `{"code":401,"message":"Unauthorized; scope does not match"}`, mailwiki.EUNAUTHORIZED, true, "Unauthorized; scope does not match"},
+		{403, `{"errors":[{"status":403,"code":"FORBIDDEN","title":"Forbidden","detail":null}]}`, mailwiki.EFORBIDDEN, true, "Forbidden"},
 		{404, `{"errors":[{"status":404,"code":"NOT_FOUND","title":"Not Found","detail":null}]}`, mailwiki.ENOTFOUND, false, "Not Found"},
 		{409, `{"statusCode":409,"data":{"authorized":false,"valid":true,"errors":[],"successful":false},"message":"Version must be incremented on update. Current Version is: 3","reason":"Conflict"}`,
 			mailwiki.ECONFLICT, false, "Version must be incremented on update. Current Version is: 3"},

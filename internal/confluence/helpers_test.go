@@ -133,3 +133,17 @@ func wantCode(t *testing.T, err error, code string, temporary bool) {
 		t.Fatalf("error %v: code %q temporary %v, want %q %v", err, me.Code, me.Temporary, code, temporary)
 	}
 }
+
+// basicAuth authenticates every request as email and token, as the tenant
+// package's credential provider does.
+func basicAuth(email, token string, base http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.SetBasicAuth(email, token)
+		return base.RoundTrip(r)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -7,33 +7,21 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/mailwiki/mailwiki"
 )
 
-// Space is a Confluence space. ID is what Cloud's v2 API addresses it by;
-// Key is what people type and what Data Center's v1 API uses.
-type Space struct {
-	ID, Key, Name string
-}
+// Space, Page and PageInput are the root's types (see mailwiki.Publisher):
+// Storage is filled by GetPage and FindPageByTitle (and by CreatePage when
+// Confluence echoes it); WebURL is absolute.
+type (
+	Space     = mailwiki.Space
+	Page      = mailwiki.Page
+	PageInput = mailwiki.PageInput
+)
 
-// Page is a Confluence page. Storage is its body in storage format, filled
-// by GetPage and FindPageByTitle (and by CreatePage when Confluence echoes
-// it). WebURL is absolute.
-type Page struct {
-	ID, Title, SpaceID string
-	Version            int
-	Storage            string
-	WebURL             string
-}
-
-// PageInput describes a page to create. Cloud needs SpaceID, Data Center
-// needs SpaceKey; passing both (from a Space) works for either. ParentID is
-// optional: without it the page goes under the space's home page. Storage is
-// the body in Confluence storage format.
-type PageInput struct {
-	SpaceID, SpaceKey, Title, ParentID, Storage string
-}
+var _ mailwiki.Publisher = (*Client)(nil)
 
 // SpaceByKey returns the space with the given key. An unknown key is a
 // permanent ENOTFOUND error.
@@ -170,6 +158,24 @@ func (f *flexID) UnmarshalJSON(b []byte) error {
 	default:
 		return fmt.Errorf("id is neither a string nor a number: %s", b)
 	}
+	return nil
+}
+
+// flexTime decodes an ISO 8601 date-time (Confluence's createdAt and
+// version.when); a value it cannot read is the zero time, not an error: the
+// dates only inform, they never decide whether a call worked.
+type flexTime time.Time
+
+func (f *flexTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, _ = time.Parse("2006-01-02T15:04:05.000-0700", s)
+	}
+	*f = flexTime(t)
 	return nil
 }
 

@@ -6,9 +6,13 @@ import (
 	"net/url"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/mailwiki/mailwiki"
 )
+
+// created is the createdAt of pageV2JSON.
+var created = time.Date(2024, 7, 1, 9, 30, 0, 0, time.UTC)
 
 // Fixtures in the shapes Confluence sends. v2 shapes are checked against
 // Atlassian's OpenAPI document in contract_test.go; v1 shapes follow the REST
@@ -105,13 +109,13 @@ func TestCreatePage(t *testing.T) {
 			pageV2JSON, "/wiki/api/v2/pages",
 			`{"spaceId":"98306","status":"current","title":"Quarterly report","parentId":"98310","body":{"representation":"storage","value":"<p>Hello</p>"}}`,
 			Page{ID: "123456", Title: "Quarterly report", SpaceID: "98306", Version: 1, Storage: "<p>Hello</p>",
-				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report"}},
+				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report", CreatedAt: created}},
 		{"cloud without parent", Cloud,
 			PageInput{SpaceID: "98306", Title: "Quarterly report", Storage: "<p>Hello</p>"},
 			pageV2JSON, "/wiki/api/v2/pages",
 			`{"spaceId":"98306","status":"current","title":"Quarterly report","body":{"representation":"storage","value":"<p>Hello</p>"}}`,
 			Page{ID: "123456", Title: "Quarterly report", SpaceID: "98306", Version: 1, Storage: "<p>Hello</p>",
-				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report"}},
+				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report", CreatedAt: created}},
 		{"data center with parent", DataCenter,
 			PageInput{SpaceKey: "DEMO", Title: "Quarterly report", ParentID: "98310", Storage: "<p>Hello</p>"},
 			contentV1JSON, "/wiki/rest/api/content",
@@ -186,7 +190,7 @@ func TestGetPage(t *testing.T) {
 	}{
 		{"cloud", Cloud, pageV2JSON, "/wiki/api/v2/pages/123456", url.Values{"body-format": {"storage"}},
 			Page{ID: "123456", Title: "Quarterly report", SpaceID: "98306", Version: 1, Storage: "<p>Hello</p>",
-				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report"}},
+				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report", CreatedAt: created}},
 		{"data center", DataCenter, contentV1JSON, "/wiki/rest/api/content/123456", url.Values{"expand": {"body.storage,version,space"}},
 			Page{ID: "123456", Title: "Quarterly report", SpaceID: "98306", Version: 3, Storage: "<p>Hello</p>",
 				WebURL: "https://confluence.corp.example/display/DEMO/Quarterly+report"}},
@@ -239,7 +243,7 @@ func TestFindPageByTitle(t *testing.T) {
 			"/wiki/api/v2/pages",
 			url.Values{"space-id": {"98306"}, "title": {"Quarterly report"}, "status": {"current"}, "body-format": {"storage"}},
 			&Page{ID: "123456", Title: "Quarterly report", SpaceID: "98306", Version: 1, Storage: "<p>Hello</p>",
-				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report"}},
+				WebURL: "https://acme.atlassian.net/wiki/spaces/DEMO/pages/123456/Quarterly+report", CreatedAt: created}},
 		{"cloud none", Cloud, `{"results":[],"_links":{"base":"https://acme.atlassian.net/wiki"}}`,
 			"/wiki/api/v2/pages",
 			url.Values{"space-id": {"98306"}, "title": {"Quarterly report"}, "status": {"current"}, "body-format": {"storage"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // Confluence REST v1 (/rest/api) wire types and calls, used for pages on Data
@@ -21,7 +22,8 @@ type contentV1 struct {
 	Title   string  `json:"title"`
 	Space   spaceV1 `json:"space"`
 	Version struct {
-		Number int `json:"number"`
+		Number int       `json:"number"`
+		When   flexTime `json:"when"`
 	} `json:"version"`
 	Body struct {
 		Storage bodyValue `json:"storage"`
@@ -114,6 +116,10 @@ func (c *Client) pageFromV1(p contentV1, listBase string) Page {
 	if base == "" {
 		base = listBase
 	}
-	return Page{ID: string(p.ID), Title: p.Title, SpaceID: string(p.Space.ID), Version: p.Version.Number,
+	page := Page{ID: string(p.ID), Title: p.Title, SpaceID: string(p.Space.ID), Version: p.Version.Number,
 		Storage: p.Body.Storage.Value, WebURL: c.absolute(base, p.Links.WebUI)}
+	if p.Version.Number == 1 {
+		page.CreatedAt = time.Time(p.Version.When) // the first version's date is the page's creation
+	}
+	return page
 }

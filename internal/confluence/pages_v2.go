@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Confluence Cloud REST v2 wire types and calls.
@@ -22,7 +23,8 @@ type pageV2 struct {
 	Version struct {
 		Number int `json:"number"`
 	} `json:"version"`
-	Body struct {
+	CreatedAt flexTime `json:"createdAt"`
+	Body      struct {
 		Storage bodyValue `json:"storage"`
 	} `json:"body"`
 	Links links `json:"_links"`
@@ -103,5 +105,5 @@ func (c *Client) pageFromV2(p pageV2, listBase string) Page {
 		base = listBase
 	}
 	return Page{ID: string(p.ID), Title: p.Title, SpaceID: string(p.SpaceID), Version: p.Version.Number,
-		Storage: p.Body.Storage.Value, WebURL: c.absolute(base, p.Links.WebUI)}
+		Storage: p.Body.Storage.Value, WebURL: c.absolute(base, p.Links.WebUI), CreatedAt: time.Time(p.CreatedAt)}
 }

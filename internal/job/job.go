@@ -14,7 +14,7 @@ package job
 
 import (
 	"context"
-	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,11 +22,11 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/confluence"
 )
 
 // DeliverArgs is the job's payload.
@@ -41,8 +41,14 @@ func (DeliverArgs) Kind() string { return "mailwiki.deliver" }
 func (DeliverArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 100000} }
 
 // Deliverer is the use case a job runs (pipeline.Deliverer).
+//
+// finish ends the job durably: once it returns nil the job is completed in
+// the database and will never run again, even if the process dies the next
+// instant. The deliverer calls it after its last durable effect that must
+// not be repeated (a page published, a sender notified) and before deleting
+// the message, then returns nil. finish is nil outside a queue (tests).
 type Deliverer interface {
-	Deliver(ctx context.Context, env *mailwiki.Envelope, attempt int) error
+	Deliver(ctx context.Context, env *mailwiki.Envelope, attempt int, finish func(context.Context) error) error
 }
 
 // Config configures the queue.
@@ -55,19 +61,44 @@ type Config struct {
 	Throttle     *Throttle // nil: deliveries never yield to receiving
 }
 
+// client is what the queue uses of River's generic *river.Client[TTx].
+type client interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+}
+
 // Queue owns the River client and the group committer of new jobs.
 type Queue struct {
-	client        *river.Client[*sql.Tx]
+	client        client
+	exec          riverdriver.Executor
 	requests      chan enqueueRequest
 	closed        chan struct{}
 	committerDone chan struct{}
 }
 
-// New builds a River client on db (a SQLite database already migrated).
-func New(db *sql.DB, d Deliverer, cfg Config) (*Queue, error) {
+// Migrate brings River's schema up to date on driver's database
+// (riversqlite.New(db) or riverpgxv5.New(pool)).
+func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("job: river migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("job: river migrations: %w", err)
+	}
+	return nil
+}
+
+// New builds a queue on driver, whose database Migrate has prepared. The
+// driver decides the database (SQLite embedded, PostgreSQL when scaled
+// out); nothing else here does.
+func New[TTx any](driver riverdriver.Driver[TTx], d Deliverer, cfg Config) (*Queue, error) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &worker{d: d, timeout: cfg.JobTimeout, maxBackoff: cfg.MaxBackoff, throttle: cfg.Throttle})
-	client, err := river.NewClient(riversqlite.New(db), &river.Config{
+	river.AddWorker(workers, &worker[TTx]{driver: driver, d: d, timeout: cfg.JobTimeout, maxBackoff: cfg.MaxBackoff, throttle: cfg.Throttle})
+	c, err := river.NewClient(driver, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
 		Logger:            cfg.Logger,
@@ -81,7 +112,7 @@ func New(db *sql.DB, d Deliverer, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job: river client: %w", err)
 	}
-	q := &Queue{client: client, requests: make(chan enqueueRequest), closed: make(chan struct{}), committerDone: make(chan struct{})}
+	q := &Queue{client: c, exec: driver.GetExecutor(), requests: make(chan enqueueRequest), closed: make(chan struct{}), committerDone: make(chan struct{})}
 	go q.commitLoop()
 	return q, nil
 }
@@ -102,44 +133,75 @@ func (q *Queue) Stop(ctx context.Context) error {
 	return err
 }
 
-// Pending counts jobs not yet finished (available, scheduled, retryable, running).
-func Pending(ctx context.Context, db *sql.DB) (int, error) {
-	var n int
-	err := db.QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available','scheduled','retryable','running','pending')`).Scan(&n)
-	return n, err
+// Pending counts jobs not yet finished (available, scheduled, retryable,
+// running, pending).
+func (q *Queue) Pending(ctx context.Context) (int, error) {
+	counts, err := q.exec.JobCountByAllStates(ctx, &riverdriver.JobCountByAllStatesParams{})
+	if err != nil {
+		return 0, fmt.Errorf("job: count jobs: %w", err)
+	}
+	n := 0
+	for _, s := range unfinished {
+		n += counts[s]
+	}
+	return n, nil
 }
 
-type worker struct {
+// unfinished are the states of a job that may still run.
+var unfinished = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateScheduled,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStatePending}
+
+type worker[TTx any] struct {
 	river.WorkerDefaults[DeliverArgs]
+	driver     riverdriver.Driver[TTx]
 	d          Deliverer
 	timeout    time.Duration
 	maxBackoff time.Duration
 	throttle   *Throttle
 }
 
-func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.timeout }
+func (w *worker[TTx]) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.timeout }
 
 // Work runs one attempt and translates its outcome for River.
-func (w *worker) Work(ctx context.Context, j *river.Job[DeliverArgs]) error {
+func (w *worker[TTx]) Work(ctx context.Context, j *river.Job[DeliverArgs]) error {
 	if err := w.throttle.enter(ctx); err != nil {
 		return river.JobSnooze(0) // stopping: run it again at the next start, no attempt spent
 	}
 	defer w.throttle.leave()
-	err := w.d.Deliver(ctx, &j.Args.Envelope, j.Attempt)
+	err := w.d.Deliver(ctx, &j.Args.Envelope, j.Attempt, func(ctx context.Context) error { return w.complete(ctx, j) })
 	switch {
 	case err == nil:
 		return nil
 	case !mailwiki.IsTemporary(err):
 		return river.JobCancel(err)
 	}
-	if d := confluence.RetryAfter(err); d > 0 {
+	if d := mailwiki.RetryAfter(err); d > 0 {
 		return river.JobSnooze(d)
 	}
 	return err
 }
 
+// complete marks j completed in its own committed transaction. River's
+// completer would otherwise record it later, in a batch: a process killed in
+// between runs the job again after its work was done (the duplicates and
+// false failure notices seen under SIGKILL).
+func (w *worker[TTx]) complete(ctx context.Context, j *river.Job[DeliverArgs]) error {
+	etx, err := w.driver.GetExecutor().Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("job: complete %d: %w", j.ID, err)
+	}
+	defer etx.Rollback(context.WithoutCancel(ctx))
+	if _, err := river.JobCompleteTx[riverdriver.Driver[TTx]](ctx, w.driver.UnwrapTx(etx), j); err != nil {
+		return fmt.Errorf("job: complete %d: %w", j.ID, err)
+	}
+	if err := etx.Commit(ctx); err != nil {
+		return fmt.Errorf("job: complete %d: %w", j.ID, err)
+	}
+	return nil
+}
+
 // NextRetry is exponential backoff with jitter, capped at maxBackoff.
-func (w *worker) NextRetry(j *river.Job[DeliverArgs]) time.Time {
+func (w *worker[TTx]) NextRetry(j *river.Job[DeliverArgs]) time.Time {
 	return time.Now().Add(backoff(j.Attempt, w.maxBackoff))
 }
 
@@ -160,32 +222,51 @@ var _ rivertype.JobArgs = DeliverArgs{}
 // so is the only process using the database, every running job at start-up
 // is an orphan. It must be called before Start. It is not for a shared
 // PostgreSQL database, where other nodes' jobs are running.
-func RescueOrphans(ctx context.Context, db *sql.DB) (int64, error) {
-	res, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
+	stuck, err := q.exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{Max: 100000, StuckHorizon: time.Now().Add(time.Hour)})
 	if err != nil {
+		return 0, fmt.Errorf("job: find orphaned jobs: %w", err)
+	}
+	if len(stuck) == 0 {
+		return 0, nil
+	}
+	p := &riverdriver.JobRescueManyParams{StuckHorizon: time.Now().Add(time.Hour)}
+	now := time.Now()
+	for _, j := range stuck {
+		p.ID = append(p.ID, j.ID)
+		p.Error = append(p.Error, []byte(`{"at":"`+now.UTC().Format(time.RFC3339Nano)+`","attempt":`+fmt.Sprint(j.Attempt)+`,"error":"orphaned by a process that stopped"}`))
+		p.FinalizedAt = append(p.FinalizedAt, nil)
+		p.ScheduledAt = append(p.ScheduledAt, now)
+		p.State = append(p.State, string(rivertype.JobStateAvailable))
+	}
+	if _, err := q.exec.JobRescueMany(ctx, p); err != nil {
 		return 0, fmt.Errorf("job: rescue orphaned jobs: %w", err)
 	}
-	return res.RowsAffected()
+	return len(stuck), nil
 }
 
 // QueuedIDs returns the queue ids of every message whose delivery job is not
 // finished. At start-up, before the SMTP server runs, a spool object whose id
 // is not among them was written by a process that died before committing its
-// job: its sender never got a 250, and it must go.
-func QueuedIDs(ctx context.Context, db *sql.DB) (map[string]bool, error) {
-	rows, err := db.QueryContext(ctx, `SELECT json_extract(args, '$.envelope.ID') FROM river_job
-		WHERE kind = 'mailwiki.deliver' AND state NOT IN ('completed', 'cancelled', 'discarded')`)
-	if err != nil {
-		return nil, fmt.Errorf("job: queued ids: %w", err)
-	}
-	defer rows.Close()
+// job (its sender never got a 250) or after finishing it: it must go.
+func (q *Queue) QueuedIDs(ctx context.Context) (map[string]bool, error) {
 	ids := map[string]bool{}
-	for rows.Next() {
-		var id sql.NullString
-		if err := rows.Scan(&id); err != nil {
+	params := river.NewJobListParams().Kinds(DeliverArgs{}.Kind()).States(unfinished...).First(1000)
+	for {
+		res, err := q.client.JobList(ctx, params)
+		if err != nil {
 			return nil, fmt.Errorf("job: queued ids: %w", err)
 		}
-		ids[id.String] = true
+		for _, j := range res.Jobs {
+			var args DeliverArgs
+			if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
+				return nil, fmt.Errorf("job: queued ids: job %d: %w", j.ID, err)
+			}
+			ids[args.Envelope.ID] = true
+		}
+		if len(res.Jobs) < 1000 || res.LastCursor == nil {
+			return ids, nil
+		}
+		params = params.After(res.LastCursor)
 	}
-	return ids, rows.Err()
 }

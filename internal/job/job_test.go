@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/confluence"
 	"github.com/mailwiki/mailwiki/internal/job"
 	"github.com/mailwiki/mailwiki/internal/store/sqlite"
 )
@@ -24,7 +25,7 @@ type recorder struct {
 	calls  map[string]int
 }
 
-func (r *recorder) Deliver(_ context.Context, env *mailwiki.Envelope, attempt int) error {
+func (r *recorder) Deliver(_ context.Context, env *mailwiki.Envelope, attempt int, _ func(context.Context) error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls[env.ID]++
@@ -43,12 +44,9 @@ func (r *recorder) count(id string) int {
 
 func setup(t *testing.T, script map[string][]error) (*job.Queue, *sql.DB, *recorder) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t)
 	rec := &recorder{script: script, calls: map[string]int{}}
-	q, err := job.New(db.SQL, rec, job.Config{Workers: 4, JobTimeout: time.Minute, MaxBackoff: time.Second, PollInterval: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	q, err := job.New(riversqlite.New(db.SQL), rec, job.Config{Workers: 4, JobTimeout: time.Minute, MaxBackoff: time.Second, PollInterval: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +148,7 @@ func TestTemporaryFailureIsRetried(t *testing.T) {
 
 func TestRetryAfterSnoozesWithoutSpendingAnAttempt(t *testing.T) {
 	t.Parallel()
-	limited := fmt.Errorf("create page: %w", &confluence.APIError{StatusCode: 429, RetryAfter: 3 * time.Second})
+	limited := fmt.Errorf("create page: %w", &mailwiki.Error{Code: mailwiki.ERATELIMIT, Temporary: true, RetryAfter: 3 * time.Second})
 	q, db, rec := setup(t, map[string][]error{"R": {limited}})
 	enqueue(t, q, "R")
 	waitFor(t, "the first attempt", func() bool { return rec.count("R") == 1 })
@@ -168,12 +166,9 @@ func TestRetryAfterSnoozesWithoutSpendingAnAttempt(t *testing.T) {
 
 func TestEnqueueAfterStopFails(t *testing.T) {
 	t.Parallel()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(t)
 	defer db.Close()
-	q, err := job.New(db.SQL, &recorder{calls: map[string]int{}}, job.Config{Workers: 1, JobTimeout: time.Minute, MaxBackoff: time.Second, PollInterval: time.Second})
+	q, err := job.New(riversqlite.New(db.SQL), &recorder{calls: map[string]int{}}, job.Config{Workers: 1, JobTimeout: time.Minute, MaxBackoff: time.Second, PollInterval: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,4 +177,17 @@ func TestEnqueueAfterStopFails(t *testing.T) {
 	if err := q.Enqueue(context.Background(), &mailwiki.Envelope{ID: "late"}); err == nil {
 		t.Fatal("Enqueue after Stop succeeded: a 250 could be given with no worker to deliver")
 	}
+}
+
+// openDB opens an embedded database with River's schema.
+func openDB(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "q.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Migrate(context.Background(), riversqlite.New(db.SQL)); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

@@ -16,6 +16,7 @@ import (
 // Metrics holds the collectors. Create it with New.
 type Metrics struct {
 	Registry *prometheus.Registry
+	deliveryMetrics
 
 	Accepted        prometheus.Counter
 	Refused         *prometheus.CounterVec // label reason
@@ -51,6 +52,7 @@ func New(queueDepth func() float64, oldestSpoolAge func() float64) *Metrics {
 	r.MustRegister(m.Accepted, m.Refused, m.Published, m.Retried, m.Failed, m.Connections,
 		m.AcceptLatency, m.PublishLatency, m.EndToEndLatency, m.AcceptedBytes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.deliveryMetrics = newDeliveryMetrics(r)
 	if queueDepth != nil {
 		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mailwiki_queue_depth", Help: "Messages waiting in the queue (accepted, not yet published or failed)."}, queueDepth))
 	}

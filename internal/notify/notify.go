@@ -40,18 +40,12 @@ type Notifier struct {
 	Logger  *slog.Logger
 }
 
-// Failure describes a message given up on.
-type Failure struct {
-	Envelope  *mailwiki.Envelope
-	Header    []byte // the original message's header block; may be nil
-	Automatic bool   // the original was an auto-reply or a bounce
-	Reason    error  // why; only its safe message and code are used
-}
+var _ mailwiki.Notifier = (*Notifier)(nil)
 
-// Failed notifies the envelope sender of f, when there is one to notify.
-// It returns an error only when a notification should have gone out and
-// could not; the caller logs it.
-func (n *Notifier) Failed(ctx context.Context, f Failure) error {
+// Notify tells the envelope sender of f which recipients failed, when there
+// is one to notify (mailwiki.Notifier). It returns an error only when a
+// notification should have gone out and could not; the caller logs it.
+func (n *Notifier) Notify(ctx context.Context, f mailwiki.Report) error {
 	env := f.Envelope
 	switch {
 	case env.From == "":
@@ -86,7 +80,7 @@ func (n *Notifier) now() time.Time {
 // Compose builds the notification: multipart/report with a human-readable
 // part, a message/delivery-status part and the original header as
 // text/rfc822-headers.
-func (n *Notifier) Compose(f Failure) ([]byte, error) {
+func (n *Notifier) Compose(f mailwiki.Report) ([]byte, error) {
 	env := f.Envelope
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -119,30 +113,34 @@ func (n *Notifier) Compose(f Failure) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func (n *Notifier) humanText(f Failure) string {
-	return crlf(fmt.Sprintf(`This is the mail system at %s.
-
-Your message could not be published to Confluence, and it has been deleted.
-
-  Queue id:   %s
-  Received:   %s
-  Recipients: %s
-  Reason:     %s
-
-Nothing of the message's content is kept. If you still want it published,
-please send it again once the reason above is resolved.
-`, n.domain(), f.Envelope.ID, f.Envelope.Received.UTC().Format(time.RFC1123Z),
-		strings.Join(f.Envelope.To, ", "), mailwiki.ErrorMessage(f.Reason)))
+func (n *Notifier) humanText(f mailwiki.Report) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "This is the mail system at %s.\n\n", n.domain())
+	if len(f.Published) == 0 {
+		b.WriteString("Your message could not be published to Confluence, and it has been deleted.\n\n")
+	} else {
+		b.WriteString("Your message was published to Confluence for some recipients but not for\nothers; it has been deleted.\n\n")
+	}
+	fmt.Fprintf(&b, "  Queue id:   %s\n  Received:   %s\n\nNot published:\n", f.Envelope.ID, f.Envelope.Received.UTC().Format(time.RFC1123Z))
+	for _, r := range f.Failed {
+		fmt.Fprintf(&b, "  %s: %s\n", r.Recipient, oneLine(mailwiki.ErrorMessage(r.Reason)))
+	}
+	if len(f.Published) > 0 {
+		fmt.Fprintf(&b, "\nPublished (nothing to do): %s\n", strings.Join(f.Published, ", "))
+	}
+	b.WriteString("\nNothing of the message's content is kept. If you still want it published\nfor the recipients above, please send it to them again once the reason is\nresolved.\n")
+	return crlf(b.String())
 }
 
-func (n *Notifier) deliveryStatus(f Failure) string {
+// deliveryStatus is the message/delivery-status part (RFC 3464 §2.2, §2.3):
+// one per-recipient block for each failed recipient only.
+func (n *Notifier) deliveryStatus(f mailwiki.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Reporting-MTA: dns; %s\nX-Mailwiki-Queue-ID: %s\nArrival-Date: %s\n",
 		n.domain(), f.Envelope.ID, f.Envelope.Received.UTC().Format(time.RFC1123Z))
-	status := statusCode(f.Reason)
-	for _, rcpt := range f.Envelope.To {
+	for _, r := range f.Failed {
 		fmt.Fprintf(&b, "\nFinal-Recipient: rfc822; %s\nAction: failed\nStatus: %s\nDiagnostic-Code: X-mailwiki; %s\n",
-			rcpt, status, oneLine(mailwiki.ErrorMessage(f.Reason)))
+			r.Recipient, statusCode(r.Reason), oneLine(mailwiki.ErrorMessage(r.Reason)))
 	}
 	return crlf(b.String())
 }

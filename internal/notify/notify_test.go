@@ -69,11 +69,12 @@ func startRelay(t *testing.T) (*relay, string) {
 	return r, ln.Addr().String()
 }
 
-func failure(from string) notify.Failure {
-	return notify.Failure{
+func failure(from string) mailwiki.Report {
+	return mailwiki.Report{
 		Envelope: &mailwiki.Envelope{ID: "Q123", From: from, To: []string{"docs@wiki.example.com"}, Received: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)},
 		Header:   []byte("From: alice@example.org\r\nSubject: Plans\r\n\r\n"),
-		Reason:   mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within 48h0m0s"),
+		Failed: []mailwiki.RecipientFailure{{Recipient: "docs@wiki.example.com",
+			Reason: mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within 48h0m0s")}},
 	}
 }
 
@@ -81,7 +82,7 @@ func TestFailedSendsADeliveryStatusNotification(t *testing.T) {
 	t.Parallel()
 	r, addr := startRelay(t)
 	n := &notify.Notifier{Relay: addr, Domain: "wiki.example.com"}
-	if err := n.Failed(context.Background(), failure("alice@example.org")); err != nil {
+	if err := n.Notify(context.Background(), failure("alice@example.org")); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.msgs) != 1 {
@@ -130,12 +131,12 @@ func TestNoNotificationForBouncesAutomaticOrWithoutRelay(t *testing.T) {
 	bounce := failure("")
 	auto := failure("alice@example.org")
 	auto.Automatic = true
-	for _, f := range []notify.Failure{bounce, auto} {
-		if err := n.Failed(context.Background(), f); err != nil {
+	for _, f := range []mailwiki.Report{bounce, auto} {
+		if err := n.Notify(context.Background(), f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := (&notify.Notifier{}).Failed(context.Background(), failure("alice@example.org")); err != nil {
+	if err := (&notify.Notifier{}).Notify(context.Background(), failure("alice@example.org")); err != nil {
 		t.Fatalf("without a relay: %v", err)
 	}
 	if len(r.msgs) != 0 {
@@ -149,7 +150,7 @@ func TestUnreachableRelayIsAnError(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	n := &notify.Notifier{Relay: addr, Timeout: 2 * time.Second}
-	if err := n.Failed(context.Background(), failure("alice@example.org")); err == nil {
+	if err := n.Notify(context.Background(), failure("alice@example.org")); err == nil {
 		t.Fatal("no error from an unreachable relay")
 	}
 }

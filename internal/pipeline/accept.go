@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/spool"
 )
 
 // Enqueuer commits a delivery job for an envelope. It must return only once
@@ -21,7 +20,7 @@ type Enqueuer interface {
 
 // Acceptor is the accept use case behind the SMTP server.
 type Acceptor struct {
-	Spool   *spool.Spool
+	Spool   mailwiki.MessageStore
 	Queue   Enqueuer
 	Tenants mailwiki.TenantService
 	Now     func() time.Time

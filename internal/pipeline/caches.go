@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mailwiki/mailwiki/internal/confluence"
+	"github.com/mailwiki/mailwiki"
 )
 
 // titleCounters hands out the next counter for a taken title, per space and
@@ -50,21 +50,21 @@ type spaceCache struct {
 }
 
 type cachedSpace struct {
-	space confluence.Space
+	space mailwiki.Space
 	until time.Time
 }
 
 // spaceTTL is how long a space id is trusted.
 const spaceTTL = 10 * time.Minute
 
-func (c *spaceCache) get(key string, now time.Time) (confluence.Space, bool) {
+func (c *spaceCache) get(key string, now time.Time) (mailwiki.Space, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	return e.space, ok && now.Before(e.until)
 }
 
-func (c *spaceCache) put(key string, s confluence.Space, now time.Time) {
+func (c *spaceCache) put(key string, s mailwiki.Space, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) > maxRemembered {

@@ -4,92 +4,158 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/convert"
 	"github.com/mailwiki/mailwiki/internal/mailparse"
-	"github.com/mailwiki/mailwiki/internal/metrics"
-	"github.com/mailwiki/mailwiki/internal/notify"
-	"github.com/mailwiki/mailwiki/internal/spool"
-	"github.com/mailwiki/mailwiki/internal/store"
 )
+
+// Recorder counts outcomes for the operator (Prometheus in production). A
+// partly published message counts once as partial, and each recipient that
+// failed once under its error code.
+type Recorder interface {
+	RecordPublished(took, delay time.Duration)
+	RecordPartial(took, delay time.Duration)
+	RecordFailed(code string)
+	RecordRecipientFailed(code string)
+	RecordRetried()
+}
 
 // Deliverer is the deliver use case run by the queue's worker.
 type Deliverer struct {
-	Spool      *spool.Spool
+	Spool      mailwiki.MessageStore
 	Tenants    mailwiki.TenantService
-	Confluence ClientFactory
-	Store      store.Deliveries
+	Confluence PublisherFactory
+	Store      mailwiki.DeliveryStore
 	MaxAge     time.Duration // retention limit of message content (48 h at most)
 	Now        func() time.Time
 	Location   *time.Location // for dated titles; UTC when nil
 	Logger     *slog.Logger
-	Metrics    *metrics.Metrics
-	// Notifier tells the sender when a message is given up on; nil: nobody is told.
-	Notifier Notifier
+	Metrics    Recorder // nil: nothing is counted
+	// Notifier tells the sender which recipients failed; nil: nobody is told.
+	Notifier mailwiki.Notifier
+	// Health learns which tenants' credentials Confluence refuses; may be nil.
+	Health mailwiki.TenantHealth
+	// Memory bounds the bytes of messages being delivered at once across
+	// workers (nil: unbounded); a large message waits its turn.
+	Memory *Budget
 
 	titles titleCounters
 	spaces spaceCache
 }
 
-// Notifier tells a sender that their message will not be published.
-type Notifier interface {
-	Failed(ctx context.Context, f notify.Failure) error
-}
+// PublisherFactory returns the Confluence of a tenant.
+type PublisherFactory func(ctx context.Context, t mailwiki.Tenant) (mailwiki.Publisher, error)
 
 // attempt is what one delivery attempt knows, for its final summary.
 type attempt struct {
-	env *mailwiki.Envelope
-	log *slog.Logger
-	t   *timings
-	raw []byte            // nil when the spool object could not be read
-	msg *mailwiki.Message // nil when not parsed
+	env      *mailwiki.Envelope
+	log      *slog.Logger
+	t        *timings
+	raw      []byte            // nil when the spool object could not be read
+	msg      *mailwiki.Message // nil when not parsed
+	progress map[string]mailwiki.Delivery
+	finish   func(context.Context) error // nil outside a queue
 }
 
-// Deliver runs one delivery attempt of the message queued as env.ID.
+// Deliver runs one delivery attempt of the message queued as env.ID. attempt
+// counts from 1 and is only logged.
 //
-// It returns nil when every route was published and the spool object is
-// deleted. A temporary error means "try again later" and leaves the spool
-// object in place; a permanent error means the delivery is over and the spool
-// object is gone. attempt counts from 1 and is only logged.
-func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, n int) error {
-	a := &attempt{env: env, log: d.Logger.With("queue_id", env.ID, "tenant", env.TenantID, "attempt", n), t: newTimings(d.Now)}
+// Each route (tenant and space) of the message ends published or failed on
+// its own; a route already done in an earlier attempt is never published
+// again. While any route waits on a temporary failure, Deliver returns that
+// (temporary) error and keeps the message. Once every route is done it
+// notifies the sender of the failed recipients, if any, calls finish, and
+// deletes the message and its progress; it then returns nil if at least one
+// route was published, the permanent error otherwise.
+func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, n int, finish func(context.Context) error) error {
+	a := &attempt{env: env, log: d.Logger.With("queue_id", env.ID, "tenant", env.TenantID, "attempt", n), t: newTimings(d.Now), finish: finish}
+	release, err := d.Memory.acquire(ctx, env.Size)
+	if err != nil {
+		return d.defer_(a, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "stopped while waiting for memory", Temporary: true, Err: err})
+	}
+	defer release()
+	if a.progress, err = d.loadProgress(ctx, env.ID); err != nil {
+		return d.defer_(a, err)
+	}
 	raw, err := d.Spool.ReadAll(ctx, env.ID)
 	a.t.mark("read")
 	a.raw = raw
-	switch {
-	case d.Now().Sub(env.Received) > d.MaxAge: // the retention sweep may have deleted it already
-		return d.finish(ctx, a, nil, mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within %s", d.MaxAge))
-	case err != nil:
-		return d.finish(ctx, a, nil, spoolReadError(err))
+	plan, err := d.plan(ctx, a, err)
+	if err != nil {
+		return d.defer_(a, err)
 	}
-	msg, draft, fallbackReason := d.draft(raw, env, a.t)
-	a.msg = msg
-	if fallbackReason != "" {
-		a.log.Warn("conversion failed, publishing the text fallback", "reason", fallbackReason)
-	}
-	fallback := func() *mailwiki.Draft { return convert.Fallback(raw, msg, env.Received.In(d.loc())) }
-	results, err := d.publishAll(ctx, a.log, env, draft, fallback)
-	a.t.mark("publish")
-	return d.finish(ctx, a, results, err)
+	d.publishAll(ctx, a, plan)
+	return d.conclude(ctx, a, plan)
 }
 
-// draft parses and converts raw; on failure it returns the text fallback and
-// a short reason (an error code, never content). msg is nil when parsing failed.
-func (d *Deliverer) draft(raw []byte, env *mailwiki.Envelope, t *timings) (*mailwiki.Message, *mailwiki.Draft, string) {
-	msg, err := mailparse.Parse(raw)
-	t.mark("parse")
+// loadProgress returns what earlier attempts recorded, by route key.
+func (d *Deliverer) loadProgress(ctx context.Context, queueID string) (map[string]mailwiki.Delivery, error) {
+	list, err := d.Store.Deliveries(ctx, queueID)
 	if err != nil {
-		return nil, convert.Fallback(raw, nil, env.Received.In(d.loc())), "parse: " + mailwiki.ErrorCode(err)
+		return nil, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "delivery records unavailable", Temporary: true, Err: err}
 	}
-	draft, err := convert.Convert(msg, convert.Options{Received: env.Received, Location: d.loc()})
-	t.mark("convert")
+	m := make(map[string]mailwiki.Delivery, len(list))
+	for _, dl := range list {
+		m[dl.Route] = dl
+	}
+	return m, nil
+}
+
+// plan resolves the routes and, when one still needs publishing, the
+// draft. readErr is the spool read's outcome: a message past its retention
+// limit, or gone from the spool, fails every route not done yet.
+func (d *Deliverer) plan(ctx context.Context, a *attempt, readErr error) (*plan, error) {
+	p, err := d.routes(ctx, a)
 	if err != nil {
-		return msg, convert.Fallback(raw, msg, env.Received.In(d.loc())), "convert: " + mailwiki.ErrorCode(err)
+		return nil, err
 	}
-	return msg, draft, ""
+	switch {
+	case !p.pending():
+		return p, nil
+	case d.Now().Sub(a.env.Received) > d.MaxAge: // the retention sweep may have deleted it already
+		p.failPending(mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within %s", d.MaxAge))
+		return p, nil
+	case readErr != nil && mailwiki.ErrorCode(readErr) == mailwiki.ENOTFOUND:
+		p.failPending(readErr)
+		return p, nil
+	case readErr != nil && !mailwiki.IsTemporary(readErr):
+		p.failPending(spoolReadError(readErr))
+		return p, nil
+	case readErr != nil:
+		return nil, spoolReadError(readErr)
+	}
+	p.draft = d.draft(a)
+	return p, nil
+}
+
+// draft parses and converts the message; on failure it is the text
+// fallback, with a warning naming the stage (an error code, never content).
+func (d *Deliverer) draft(a *attempt) *drafts {
+	received := a.env.Received.In(d.loc())
+	fb := func() *mailwiki.Draft { return convert.Fallback(a.raw, a.msg, received) }
+	msg, err := mailparse.Parse(a.raw)
+	a.t.mark("parse")
+	if err != nil {
+		a.log.Warn("conversion failed, publishing the text fallback", "reason", "parse: "+mailwiki.ErrorCode(err))
+		return &drafts{main: fb(), fallback: fb}
+	}
+	a.msg = msg
+	draft, err := convert.Convert(msg, convert.Options{Received: a.env.Received, Location: d.loc()})
+	a.t.mark("convert")
+	if err != nil {
+		a.log.Warn("conversion failed, publishing the text fallback", "reason", "convert: "+mailwiki.ErrorCode(err))
+		return &drafts{main: fb(), fallback: fb}
+	}
+	return &drafts{main: draft, fallback: fb}
+}
+
+// drafts is the converted draft and, made only when needed, the text
+// fallback used when Confluence rejects the converted body.
+type drafts struct {
+	main     *mailwiki.Draft
+	fallback func() *mailwiki.Draft
 }
 
 func (d *Deliverer) loc() *time.Location {
@@ -99,32 +165,6 @@ func (d *Deliverer) loc() *time.Location {
 	return d.Location
 }
 
-// routes returns the distinct routes of the envelope's recipients.
-func (d *Deliverer) routes(ctx context.Context, env *mailwiki.Envelope) ([]mailwiki.Route, error) {
-	seen := map[string]bool{}
-	var out []mailwiki.Route
-	for _, rcpt := range env.To {
-		r, err := d.Tenants.Route(ctx, strings.ToLower(rcpt))
-		if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
-			continue // the address was removed since the message was accepted
-		}
-		if err != nil {
-			return nil, err
-		}
-		if key := r.TenantID + "\x00" + r.SpaceKey; !seen[key] {
-			seen[key] = true
-			out = append(out, r)
-		}
-	}
-	if len(out) == 0 {
-		return nil, mailwiki.Errorf(mailwiki.ENOTFOUND, "no recipient routes to a Confluence space any more")
-	}
-	return out, nil
-}
-
 func spoolReadError(err error) error {
-	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
-		return err
-	}
 	return &mailwiki.Error{Code: mailwiki.EINTERNAL, Message: "spool object unreadable", Temporary: mailwiki.IsTemporary(err), Err: fmt.Errorf("read spool: %w", err)}
 }

@@ -8,14 +8,24 @@
 //
 // Deliver (the queue side): read and decrypt the spool object, parse, convert,
 // publish to every Confluence space the recipients route to, then delete the
-// spool object. Failures are classified (see mailwiki.IsTemporary): temporary
-// ones are returned for the queue to retry with backoff; permanent ones, and
-// any message older than the retention limit (48 h), end the delivery: the
-// spool object is deleted and one summary line says why.
+// spool object. Each route (tenant and space) ends on its own: published, or
+// failed with a reason, or waiting on a temporary failure (see
+// mailwiki.IsTemporary), which keeps the message for a retry with backoff.
+// A message older than the retention limit (48 h) fails every route not
+// published. Once no route waits, the sender is told which recipients
+// failed, the job is finished durably, the spool object is deleted and one
+// summary line gives the outcome (published, partial or failed).
 //
-// Publishing is idempotent across retries: the page id is recorded right
-// after Confluence creates the page, and a retry uploads only the attachments
-// the page does not have yet.
+// Exactly once across crashes: before asking Confluence for a page, the
+// title is claimed in the store (no other message of ours may use it) and
+// recorded as the route's intent; a retry after a crash looks that title up
+// and adopts a page created after the claim instead of creating another.
+// The page id is recorded as soon as it is known, a route is recorded
+// published before the job is finished, and the job is finished (committed
+// in the queue's database) before the spool object is deleted: a job that
+// runs again finds its routes done and never republishes nor tells its
+// sender of a failure that did not happen. A first attempt lists no
+// attachments; a retry uploads only the files the page does not have yet.
 //
 // Logs carry the queue id and never a body, an attachment or a secret.
 package pipeline

@@ -3,59 +3,113 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/notify"
 )
 
-// finish ends one attempt: on success or permanent failure it deletes the
-// spool object and the progress records, logs the one summary line of the
-// final outcome and, on failure, notifies the sender; on a temporary failure
-// it logs that the message stays queued.
-func (d *Deliverer) finish(ctx context.Context, a *attempt, results []published, err error) error {
-	env, log := a.env, a.log
-	if err != nil && mailwiki.IsTemporary(err) {
+// Message outcomes, as logged ("outcome") and counted.
+const (
+	outcomePublished = "published" // every recipient's page exists
+	outcomePartial   = "partial"   // some recipients published, some failed
+	outcomeFailed    = "failed"    // no recipient published
+)
+
+// defer_ ends an attempt that must be tried again: the message stays.
+func (d *Deliverer) defer_(a *attempt, err error) error {
+	if d.Metrics != nil {
 		d.Metrics.RecordRetried()
-		log.Warn("delivery deferred", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), "error", err.Error(), a.t.attr())
-		return err
+	}
+	a.log.Warn("delivery deferred", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), "error", err.Error(), a.t.attr())
+	if !mailwiki.IsTemporary(err) {
+		return &mailwiki.Error{Code: mailwiki.ErrorCode(err), Message: mailwiki.ErrorMessage(err), Temporary: true, Err: err}
+	}
+	return err
+}
+
+// conclude ends the attempt. While a route waits, the message stays and the
+// attempt is deferred. Otherwise, in this order: the sender is told which
+// recipients failed (if any), the job is finished for good, the message
+// and its progress are deleted, and one summary line is logged. A crash
+// before the job is finished repeats the notification at worst, never a
+// page; a crash after leaves a spool object that start-up deletes.
+func (d *Deliverer) conclude(ctx context.Context, a *attempt, p *plan) error {
+	if p.waiting() {
+		return d.defer_(a, p.firstWait)
 	}
 	ctx = context.WithoutCancel(ctx)
-	if derr := d.Spool.Delete(ctx, env.ID); derr != nil {
-		log.Error("cannot delete spool object", "error", derr)
-		if err == nil {
-			// Published, but the content is still on disk: retry so the
-			// deletion is attempted again (publishing is idempotent).
-			return &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "spool delete failed", Temporary: true, Err: derr}
+	failed, published := p.failures(), p.published()
+	notified := d.notify(ctx, a, failed, published)
+	if a.finish != nil {
+		if err := a.finish(ctx); err != nil {
+			return d.defer_(a, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "queue unavailable", Temporary: true, Err: err})
 		}
 	}
-	if derr := d.Store.DeleteDeliveries(ctx, env.ID); derr != nil {
-		log.Error("cannot delete delivery records", "error", derr)
+	if err := d.Spool.Delete(ctx, a.env.ID); err != nil {
+		a.log.Error("cannot delete spool object; start-up or the retention sweep will", "error", err)
 	}
-	if err != nil {
-		d.fail(ctx, a, err)
+	if err := d.Store.DeleteDeliveries(ctx, a.env.ID); err != nil {
+		a.log.Error("cannot delete delivery records; start-up will", "error", err)
+	}
+	return d.summarize(a, p, failed, published, notified)
+}
+
+// summarize logs the one line of the final outcome and counts it.
+func (d *Deliverer) summarize(a *attempt, p *plan, failed []mailwiki.RecipientFailure, published []string, notified string) error {
+	took, delay := a.t.total(), d.Now().Sub(a.env.Received)
+	outcome := outcomePublished
+	switch {
+	case len(failed) > 0 && len(published) > 0:
+		outcome = outcomePartial
+	case len(failed) > 0:
+		outcome = outcomeFailed
+	}
+	attrs := []any{"outcome", outcome, "pages", pagesAttr(p), "size", a.env.Size, "delay_ms", delay.Milliseconds(), a.t.attr()}
+	if len(failed) > 0 {
+		attrs = append(attrs, "failed", failedAttr(failed), "from", a.env.From, "sender_notified", notified)
+	}
+	d.count(outcome, failed, took, delay)
+	if outcome == outcomeFailed {
+		err := failed[0].Reason
+		a.log.Error("delivery failed", append(attrs, "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err))...)
 		return err
 	}
-	delay := d.Now().Sub(env.Received)
-	d.Metrics.RecordPublished(a.t.total(), delay)
-	log.Info("delivered", "outcome", "published", "pages", pagesAttr(results), "size", env.Size,
-		"delay_ms", delay.Milliseconds(), a.t.attr())
+	a.log.Info("delivered", attrs...)
 	return nil
 }
 
-// fail records a permanent failure and tells the sender why.
-func (d *Deliverer) fail(ctx context.Context, a *attempt, err error) {
-	d.Metrics.RecordFailed(mailwiki.ErrorCode(err))
-	notified := "no"
-	if d.Notifier != nil {
-		f := notify.Failure{Envelope: a.env, Header: headerBlock(a.raw), Automatic: a.msg != nil && a.msg.Automatic, Reason: err}
-		if nerr := d.Notifier.Failed(ctx, f); nerr != nil {
-			a.log.Error("cannot notify the sender", "error", nerr)
-		} else if a.env.From != "" && !f.Automatic {
-			notified = "yes"
-		}
+func (d *Deliverer) count(outcome string, failed []mailwiki.RecipientFailure, took, delay time.Duration) {
+	if d.Metrics == nil {
+		return
 	}
-	a.log.Error("delivery failed", "outcome", "failed", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err),
-		"from", a.env.From, "size", a.env.Size, "sender_notified", notified, a.t.attr())
+	for _, f := range failed {
+		d.Metrics.RecordRecipientFailed(mailwiki.ErrorCode(f.Reason))
+	}
+	switch outcome {
+	case outcomePublished:
+		d.Metrics.RecordPublished(took, delay)
+	case outcomePartial:
+		d.Metrics.RecordPartial(took, delay)
+	default:
+		d.Metrics.RecordFailed(mailwiki.ErrorCode(failed[0].Reason))
+	}
+}
+
+// notify tells the sender about the failed recipients; it returns what the
+// summary line says about it ("yes", "no" or "error").
+func (d *Deliverer) notify(ctx context.Context, a *attempt, failed []mailwiki.RecipientFailure, published []string) string {
+	if len(failed) == 0 || d.Notifier == nil {
+		return "no"
+	}
+	r := mailwiki.Report{Envelope: a.env, Header: headerBlock(a.raw), Automatic: a.msg != nil && a.msg.Automatic, Failed: failed, Published: published}
+	if err := d.Notifier.Notify(ctx, r); err != nil {
+		a.log.Error("cannot notify the sender", "error", err)
+		return "error"
+	}
+	if a.env.From == "" || r.Automatic {
+		return "no"
+	}
+	return "yes"
 }
 
 // maxHeader bounds the original header quoted in a notification.
@@ -71,10 +125,20 @@ func headerBlock(raw []byte) []byte {
 	return nil
 }
 
-func pagesAttr(results []published) []map[string]any {
-	out := make([]map[string]any, 0, len(results))
-	for _, r := range results {
-		out = append(out, map[string]any{"tenant": r.Route.TenantID, "space": r.Route.SpaceKey, "page_id": r.PageID, "url": r.URL, "fallback": r.Fallback})
+func pagesAttr(p *plan) []map[string]any {
+	out := []map[string]any{}
+	for _, r := range p.routes {
+		if r.rec.State == mailwiki.RoutePublished {
+			out = append(out, map[string]any{"tenant": r.route.TenantID, "space": r.route.SpaceKey, "page_id": r.rec.PageID, "url": r.rec.PageURL, "fallback": r.rec.Fallback})
+		}
+	}
+	return out
+}
+
+func failedAttr(failed []mailwiki.RecipientFailure) []map[string]any {
+	out := make([]map[string]any, len(failed))
+	for i, f := range failed {
+		out[i] = map[string]any{"recipient": f.Recipient, "error_code": mailwiki.ErrorCode(f.Reason), "reason": mailwiki.ErrorMessage(f.Reason)}
 	}
 	return out
 }

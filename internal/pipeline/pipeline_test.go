@@ -17,9 +17,7 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/confluence"
-	"github.com/mailwiki/mailwiki/internal/notify"
 	"github.com/mailwiki/mailwiki/internal/pipeline"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 	"github.com/mailwiki/mailwiki/internal/spool"
@@ -36,13 +34,13 @@ type clock struct {
 func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-// notices is a fake Notifier that records failures.
+// notices is a fake Notifier that records reports.
 type notices struct {
 	mu sync.Mutex
-	f  []notify.Failure
+	f  []mailwiki.Report
 }
 
-func (n *notices) Failed(_ context.Context, f notify.Failure) error {
+func (n *notices) Notify(_ context.Context, f mailwiki.Report) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.f = append(n.f, f)
@@ -57,7 +55,8 @@ type bundle struct {
 	sandbox *sandbox.Sandbox
 	clock   *clock
 	logs    *bytes.Buffer
-	wrap    func(pipeline.Confluence) pipeline.Confluence
+	wrap    func(mailwiki.Publisher) mailwiki.Publisher
+	calls   *calls
 }
 
 func setup(t *testing.T) *bundle {
@@ -86,18 +85,19 @@ func setup(t *testing.T) *bundle {
 	sb.SeedDemo()
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
-	tenants := tenant.NewStatic([]config.Tenant{{
-		ID: "demo", BaseURL: srv.URL + "/wiki", Flavor: "cloud", Email: sandbox.DemoUser,
-		APIToken: config.Secret{Value: sandbox.DemoToken}, AllowInsecureHTTP: true,
-		Addresses: []config.Address{{Address: "docs@x.test", Space: "DEMO"}, {Address: "gone@x.test", Space: "NOPE"}},
+	tenants := tenant.NewStatic([]tenant.Declared{{
+		Tenant: mailwiki.Tenant{ID: "demo", BaseURL: srv.URL + "/wiki", Flavor: mailwiki.FlavorCloud, AllowInsecureHTTP: true},
+		Email:  sandbox.DemoUser, APIToken: sandbox.DemoToken,
+		Routes: []mailwiki.Route{{Address: "docs@x.test", SpaceKey: "DEMO"}, {Address: "gone@x.test", SpaceKey: "NOPE"}},
 	}}, nil)
-	b := &bundle{notices: &notices{}, spool: sp, sandbox: sb, clock: &clock{t: time.Date(2026, 11, 26, 14, 5, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	b := &bundle{notices: &notices{}, calls: &calls{}, spool: sp, sandbox: sb, clock: &clock{t: time.Date(2026, 11, 26, 14, 5, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
 	b.d = &pipeline.Deliverer{
-		Spool:   sp,
+		Spool:   spoolStore{sp},
 		Tenants: tenants,
-		Confluence: func(ctx context.Context, tn mailwiki.Tenant) (pipeline.Confluence, error) {
-			hc, _ := tenants.HTTPClient(ctx, tn)
-			c, err := confluence.New(tn.BaseURL, hc, confluence.Options{AllowInsecureHTTP: true, Sleep: func(context.Context, time.Duration) error { return nil }})
+		Confluence: func(ctx context.Context, tn mailwiki.Tenant) (mailwiki.Publisher, error) {
+			hc, _ := b.d.Tenants.HTTPClient(ctx, tn)
+			c, err := confluence.New(tn.BaseURL, hc, confluence.Options{AllowInsecureHTTP: true, Sleep: func(context.Context, time.Duration) error { return nil },
+				OnRequest: b.calls.record})
 			if err != nil || b.wrap == nil {
 				return c, err
 			}
@@ -147,7 +147,7 @@ func TestPromiseP5_SpoolDeletedAfterPublish(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	env := b.queue(t, "docs@x.test", mail("Hello", "Some text with https://example.org link"))
-	if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	pages := b.sandbox.Pages("DEMO")
@@ -166,7 +166,7 @@ func TestPromiseP5_SpoolDeletedAfterPermanentFailure(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	env := b.queue(t, "gone@x.test", mail("To a missing space", "text")) // space NOPE does not exist
-	err := b.d.Deliver(context.Background(), env, 1)
+	err := b.d.Deliver(context.Background(), env, 1, nil)
 	if err == nil || mailwiki.IsTemporary(err) || mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND {
 		t.Fatalf("err = %v (code %s), want a permanent not_found", err, mailwiki.ErrorCode(err))
 	}
@@ -189,7 +189,7 @@ func TestPromiseP6_NothingDeliveredOrKeptAfter48h(t *testing.T) {
 	b := setup(t)
 	env := b.queue(t, "docs@x.test", mail("Late", "text"))
 	b.sandbox.FailNext(503, 1000, 0)
-	if err := b.d.Deliver(context.Background(), env, 1); !mailwiki.IsTemporary(err) {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); !mailwiki.IsTemporary(err) {
 		t.Fatalf("with Confluence down: err = %v, want temporary", err)
 	}
 	if b.spoolCount(t) != 1 {
@@ -197,7 +197,7 @@ func TestPromiseP6_NothingDeliveredOrKeptAfter48h(t *testing.T) {
 	}
 	b.sandbox.ClearFaults()
 	b.clock.Add(48*time.Hour + time.Second)
-	err := b.d.Deliver(context.Background(), env, 2)
+	err := b.d.Deliver(context.Background(), env, 2, nil)
 	if mailwiki.ErrorCode(err) != mailwiki.EEXPIRED || mailwiki.IsTemporary(err) {
 		t.Fatalf("after 48h: err = %v, want permanent expired", err)
 	}
@@ -207,7 +207,7 @@ func TestPromiseP6_NothingDeliveredOrKeptAfter48h(t *testing.T) {
 	if n := len(b.sandbox.Pages("DEMO")); n != 0 {
 		t.Fatalf("%d page(s) published after the retention limit", n)
 	}
-	if len(b.notices.f) != 1 || mailwiki.ErrorCode(b.notices.f[0].Reason) != mailwiki.EEXPIRED {
+	if len(b.notices.f) != 1 || mailwiki.ErrorCode(b.notices.f[0].Failed[0].Reason) != mailwiki.EEXPIRED {
 		t.Fatalf("sender not told of the expiry: %+v", b.notices.f)
 	}
 }
@@ -217,11 +217,11 @@ func TestTemporaryFailureKeepsMessageThenPublishes(t *testing.T) {
 	b := setup(t)
 	env := b.queue(t, "docs@x.test", mail("Retry me", "text"))
 	b.sandbox.FailNext(503, 1000, 0)
-	if err := b.d.Deliver(context.Background(), env, 1); !mailwiki.IsTemporary(err) {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); !mailwiki.IsTemporary(err) {
 		t.Fatalf("err = %v, want temporary", err)
 	}
 	b.sandbox.ClearFaults()
-	if err := b.d.Deliver(context.Background(), env, 2); err != nil {
+	if err := b.d.Deliver(context.Background(), env, 2, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(b.sandbox.Pages("DEMO")); n != 1 {
@@ -231,39 +231,39 @@ func TestTemporaryFailureKeepsMessageThenPublishes(t *testing.T) {
 
 // flakyUpload fails the first attachment upload after the page was created.
 type flakyUpload struct {
-	pipeline.Confluence
+	mailwiki.Publisher
 	mu     sync.Mutex
 	failed bool
 }
 
-func (f *flakyUpload) UploadAttachments(ctx context.Context, pageID string, files []confluence.File) ([]confluence.Attachment, error) {
+func (f *flakyUpload) AttachFiles(ctx context.Context, pageID string, files []mailwiki.Attachment) error {
 	f.mu.Lock()
 	fail := !f.failed
 	f.failed = true
 	f.mu.Unlock()
 	if fail {
-		return nil, mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "injected upload failure")
+		return mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "injected upload failure")
 	}
-	return f.Confluence.UploadAttachments(ctx, pageID, files)
+	return f.Publisher.AttachFiles(ctx, pageID, files)
 }
 
 func TestRetryAfterPartialPublishMakesNoDuplicate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	var fu *flakyUpload
-	b.wrap = func(c pipeline.Confluence) pipeline.Confluence {
+	b.wrap = func(c mailwiki.Publisher) mailwiki.Publisher {
 		if fu == nil {
-			fu = &flakyUpload{Confluence: c}
+			fu = &flakyUpload{Publisher: c}
 		} else {
-			fu.Confluence = c
+			fu.Publisher = c
 		}
 		return fu
 	}
 	env := b.queue(t, "docs@x.test", withAttachment)
-	if err := b.d.Deliver(context.Background(), env, 1); !mailwiki.IsTemporary(err) {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); !mailwiki.IsTemporary(err) {
 		t.Fatalf("first attempt: err = %v, want temporary", err)
 	}
-	if err := b.d.Deliver(context.Background(), env, 2); err != nil {
+	if err := b.d.Deliver(context.Background(), env, 2, nil); err != nil {
 		t.Fatalf("second attempt: %v", err)
 	}
 	pages := b.sandbox.Pages("DEMO")
@@ -281,7 +281,7 @@ func TestTakenTitleGetsDateThenCounter(t *testing.T) {
 	b := setup(t)
 	for i := 0; i < 3; i++ {
 		env := b.queue(t, "docs@x.test", mail("Weekly notes", fmt.Sprintf("week %d", i)))
-		if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+		if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -302,22 +302,22 @@ func TestTakenTitleGetsDateThenCounter(t *testing.T) {
 }
 
 // corruptBody makes Confluence reject the converted body (not the fallback).
-type corruptBody struct{ pipeline.Confluence }
+type corruptBody struct{ mailwiki.Publisher }
 
-func (c corruptBody) CreatePage(ctx context.Context, in confluence.PageInput) (confluence.Page, error) {
+func (c corruptBody) CreatePage(ctx context.Context, in mailwiki.PageInput) (mailwiki.Page, error) {
 	if !strings.Contains(in.Storage, "original.eml") {
 		in.Storage += "<p>unclosed"
 	}
-	return c.Confluence.CreatePage(ctx, in)
+	return c.Publisher.CreatePage(ctx, in)
 }
 
 func TestRejectedBodyPublishesTextFallbackWithOriginal(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.wrap = func(c pipeline.Confluence) pipeline.Confluence { return corruptBody{c} }
+	b.wrap = func(c mailwiki.Publisher) mailwiki.Publisher { return corruptBody{c} }
 	raw := mail("Odd body", "the text survives")
 	env := b.queue(t, "docs@x.test", raw)
-	if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	pages := b.sandbox.Pages("DEMO")
@@ -338,7 +338,7 @@ func TestUnparseableMessagePublishedAsFallback(t *testing.T) {
 	b := setup(t)
 	raw := "not an email at all, a line without a colon\r\n\r\nbut its text must not be lost"
 	env := b.queue(t, "docs@x.test", raw)
-	if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	pages := b.sandbox.Pages("DEMO")
@@ -358,7 +358,7 @@ func TestMissingSpoolObjectEndsDelivery(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	env := &mailwiki.Envelope{ID: "QMISSING00X", To: []string{"docs@x.test"}, TenantID: "demo", Received: b.clock.Now()}
-	err := b.d.Deliver(context.Background(), env, 1)
+	err := b.d.Deliver(context.Background(), env, 1, nil)
 	if err == nil || mailwiki.IsTemporary(err) {
 		t.Fatalf("err = %v, want permanent", err)
 	}
@@ -376,7 +376,7 @@ func TestManyMessagesWithOneTitleAreAllPublished(t *testing.T) {
 	const n = 40 // twice maxTitleTries
 	for i := 0; i < n; i++ {
 		env := b.queue(t, "docs@x.test", "From: bench@example.org\r\nTo: docs@x.test\r\n\r\nbody\r\n")
-		if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+		if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
@@ -390,7 +390,7 @@ func TestAutomaticMessageFailureIsMarkedAutomatic(t *testing.T) {
 	b := setup(t)
 	raw := "From: MAILER-DAEMON@example.org\r\nTo: gone@x.test\r\nSubject: Out of office\r\nAuto-Submitted: auto-replied\r\n\r\nI am away.\r\n"
 	env := b.queue(t, "gone@x.test", raw)
-	if err := b.d.Deliver(context.Background(), env, 1); err == nil {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err == nil {
 		t.Fatal("delivery to a missing space succeeded")
 	}
 	if len(b.notices.f) != 1 || !b.notices.f[0].Automatic {
@@ -405,15 +405,15 @@ func TestDataCenterTenantPublishesThroughV1(t *testing.T) {
 	b := setup(t)
 	b.sandbox.AddPersonalAccessToken("pat-dc")
 	inner := b.d.Confluence
-	b.d.Confluence = func(ctx context.Context, tn mailwiki.Tenant) (pipeline.Confluence, error) {
+	b.d.Confluence = func(ctx context.Context, tn mailwiki.Tenant) (mailwiki.Publisher, error) {
 		if _, err := inner(ctx, tn); err != nil { // the same site, reached as Data Center
 			return nil, err
 		}
-		hc := &http.Client{Transport: confluence.BearerAuth("pat-dc", nil)}
+		hc := &http.Client{Transport: tenant.BearerAuth("pat-dc", nil)}
 		return confluence.New(tn.BaseURL, hc, confluence.Options{AllowInsecureHTTP: true, Flavor: confluence.DataCenter})
 	}
 	env := b.queue(t, "docs@x.test", withAttachment)
-	if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	pages := b.sandbox.Pages("DEMO")
@@ -427,23 +427,23 @@ func TestDataCenterTenantPublishesThroughV1(t *testing.T) {
 
 // countingSpaces counts space look-ups.
 type countingSpaces struct {
-	pipeline.Confluence
+	mailwiki.Publisher
 	n *atomic.Int64
 }
 
-func (c countingSpaces) SpaceByKey(ctx context.Context, key string) (confluence.Space, error) {
+func (c countingSpaces) SpaceByKey(ctx context.Context, key string) (mailwiki.Space, error) {
 	c.n.Add(1)
-	return c.Confluence.SpaceByKey(ctx, key)
+	return c.Publisher.SpaceByKey(ctx, key)
 }
 
 func TestSpaceLookedUpOncePerTTL(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	var n atomic.Int64
-	b.wrap = func(c pipeline.Confluence) pipeline.Confluence { return countingSpaces{c, &n} }
+	b.wrap = func(c mailwiki.Publisher) mailwiki.Publisher { return countingSpaces{c, &n} }
 	for i := 0; i < 3; i++ {
 		env := b.queue(t, "docs@x.test", mail(fmt.Sprintf("Note %d", i), "text"))
-		if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+		if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -452,7 +452,7 @@ func TestSpaceLookedUpOncePerTTL(t *testing.T) {
 	}
 	b.clock.Add(11 * time.Minute)
 	env := b.queue(t, "docs@x.test", mail("Later", "text"))
-	if err := b.d.Deliver(context.Background(), env, 1); err != nil {
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n.Load() != 2 {

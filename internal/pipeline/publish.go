@@ -2,158 +2,214 @@ package pipeline
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/confluence"
 	"github.com/mailwiki/mailwiki/internal/convert"
-	"github.com/mailwiki/mailwiki/internal/store"
 )
-
-// Confluence is what the pipeline needs of a Confluence client; the real one
-// is *confluence.Client.
-type Confluence interface {
-	SpaceByKey(ctx context.Context, key string) (confluence.Space, error)
-	CreatePage(ctx context.Context, in confluence.PageInput) (confluence.Page, error)
-	UploadAttachments(ctx context.Context, pageID string, files []confluence.File) ([]confluence.Attachment, error)
-	ListAttachments(ctx context.Context, pageID string) ([]confluence.Attachment, error)
-}
-
-// ClientFactory returns a Confluence client for a tenant.
-type ClientFactory func(ctx context.Context, t mailwiki.Tenant) (Confluence, error)
 
 // maxTitleTries bounds the "title already exists" loop: the title, the
 // dated title, counters, then the title with the queue id.
 const maxTitleTries = 20
 
-// published is the outcome of one route.
-type published struct {
-	Route    mailwiki.Route
-	PageID   string
-	URL      string
-	Fallback bool
-}
+// clockSkew is how far Confluence's clock may be behind ours when a retry
+// asks whether the page found under its claimed title is the one it
+// created: a page created before the claim (less this) is someone else's.
+const clockSkew = time.Minute
 
-// publishAll publishes draft to every route of env. It stops at the first
-// error: routes already published are recorded in the store and are not
-// published again on retry.
-func (d *Deliverer) publishAll(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, draft *mailwiki.Draft, fallback func() *mailwiki.Draft) ([]published, error) {
-	routes, err := d.routes(ctx, env)
-	if err != nil {
-		return nil, err
-	}
-	var out []published
-	for _, r := range routes {
-		p, err := d.publishRoute(ctx, log, env, r, draft, fallback)
-		if err != nil {
-			return out, err
+// publishAll takes every route not done yet to published or failed (both
+// recorded before anything else happens), or leaves it waiting on a
+// temporary failure. Routes are independent: one failing does not stop
+// the others.
+func (d *Deliverer) publishAll(ctx context.Context, a *attempt, p *plan) {
+	for _, r := range p.routes {
+		if r.done() {
+			continue
 		}
-		out = append(out, p)
+		if r.err == nil {
+			r.err = d.publishRoute(ctx, a, r, p.draft)
+		}
+		d.health(a, r)
+		switch {
+		case r.err == nil:
+			r.rec.State = mailwiki.RoutePublished
+		case mailwiki.IsTemporary(r.err):
+			if p.firstWait == nil {
+				p.firstWait = r.err
+			}
+			continue
+		default:
+			r.rec.State, r.rec.ErrorCode, r.rec.Reason = mailwiki.RouteFailed, mailwiki.ErrorCode(r.err), mailwiki.ErrorMessage(r.err)
+		}
+		if err := d.Store.SaveDelivery(ctx, r.rec); err != nil && p.firstWait == nil {
+			p.firstWait = &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "delivery records unavailable", Temporary: true, Err: err}
+		}
 	}
-	return out, nil
+	a.t.mark("publish")
 }
 
-func routeKey(r mailwiki.Route) string { return r.TenantID + "/" + r.SpaceKey }
+// health tells the tenant's health whether its credentials were accepted.
+func (d *Deliverer) health(a *attempt, r *routeState) {
+	if d.Health == nil {
+		return
+	}
+	switch code := mailwiki.ErrorCode(r.err); {
+	case code == mailwiki.EUNAUTHORIZED || code == mailwiki.EFORBIDDEN:
+		d.Health.CredentialsRefused(r.route.TenantID, mailwiki.ErrorMessage(r.err))
+		a.log.Error("Confluence refused the tenant's credentials: its messages wait until they are fixed",
+			"alert", "tenant_credentials_refused", "error_code", code, "space", r.route.SpaceKey)
+	case r.err == nil:
+		d.Health.CredentialsAccepted(r.route.TenantID)
+	}
+}
 
-// publishRoute publishes to one route; fallback makes the text fallback,
-// used when Confluence rejects the converted body.
-func (d *Deliverer) publishRoute(ctx context.Context, log *slog.Logger, env *mailwiki.Envelope, r mailwiki.Route, draft *mailwiki.Draft, fallback func() *mailwiki.Draft) (published, error) {
-	tenant, err := d.Tenants.Tenant(ctx, r.TenantID)
+// publishRoute creates the route's page (or finds the one an interrupted
+// attempt created) and uploads its files. On a first attempt that costs
+// the page creation and one upload; the listing of the page's files is
+// only for a page made by an earlier attempt.
+func (d *Deliverer) publishRoute(ctx context.Context, a *attempt, r *routeState, dr *drafts) error {
+	tenant, err := d.Tenants.Tenant(ctx, r.route.TenantID)
 	if err != nil {
-		return published{}, err
+		return err
 	}
 	c, err := d.Confluence(ctx, tenant)
 	if err != nil {
-		return published{}, err
+		return err
 	}
-	rec, ok, err := d.Store.Delivery(ctx, env.ID, routeKey(r))
-	if err != nil {
-		return published{}, err
-	}
-	if !ok {
-		if rec, err = d.createPage(ctx, log, c, env, r, draft, fallback); err != nil {
-			return published{}, err
+	resumed := r.rec.State == mailwiki.RouteCreated
+	if !resumed {
+		if resumed, err = d.createPage(ctx, a, c, r, dr); err != nil {
+			return err
 		}
 	}
-	if rec.Fallback {
-		draft = fallback()
+	draft := dr.main
+	if r.rec.Fallback {
+		draft = dr.fallback()
 	}
-	if err := uploadMissing(ctx, c, rec.PageID, draft.Attachments); err != nil {
-		return published{}, err
-	}
-	return published{Route: r, PageID: rec.PageID, URL: rec.PageURL, Fallback: rec.Fallback}, nil
+	return uploadFiles(ctx, c, r.rec.PageID, draft.Attachments, resumed)
 }
 
-// createPage creates the page, trying the dated title and then counters when
-// the title is taken, and the text fallback when Confluence rejects the body.
-// The page is recorded in the store before any attachment is uploaded.
-func (d *Deliverer) createPage(ctx context.Context, log *slog.Logger, c Confluence, env *mailwiki.Envelope, r mailwiki.Route, draft *mailwiki.Draft, fallback func() *mailwiki.Draft) (store.Delivery, error) {
-	space, err := d.space(ctx, c, r)
+// createPage creates the page under the first free title, recording each
+// title it claims before asking Confluence, and the page once made. It
+// reports whether the page was found made by an earlier attempt (its files
+// may be partly uploaded).
+func (d *Deliverer) createPage(ctx context.Context, a *attempt, c mailwiki.Publisher, r *routeState, dr *drafts) (bool, error) {
+	space, err := d.space(ctx, c, r.route)
 	if err != nil {
-		return store.Delivery{}, err
+		return false, err
 	}
-	page, err := d.createWithTitles(ctx, c, space, env, draft)
-	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
-		d.spaces.drop(routeKey(r)) // the space went away: look it up again next time
+	if r.rec.State == mailwiki.RouteCreating {
+		if page, ok, err := d.findOwn(ctx, c, space, r.rec); err != nil || ok {
+			if ok {
+				return true, d.recordPage(ctx, r, page, r.rec.Fallback)
+			}
+			return false, err
+		}
 	}
-	usedFallback := false
-	if isRejectedBody(err) {
-		log.Warn("Confluence rejected the converted body, publishing the text fallback", "space", r.SpaceKey, "error_code", mailwiki.ErrorCode(err))
-		fb := fallback()
+	draft := dr.main
+	if r.rec.Fallback {
+		draft = dr.fallback()
+	}
+	page, err := d.createWithTitles(ctx, c, space, a.env, r, draft)
+	if isRejectedBody(err) && !r.rec.Fallback {
+		a.log.Warn("Confluence rejected the converted body, publishing the text fallback", "space", r.route.SpaceKey, "error_code", mailwiki.ErrorCode(err))
+		fb := dr.fallback()
 		fb.Title = draft.Title
-		page, err = d.createWithTitles(ctx, c, space, env, fb)
-		usedFallback = true
+		r.rec.Fallback = true
+		page, err = d.createWithTitles(ctx, c, space, a.env, r, fb)
+	}
+	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
+		d.spaces.drop(routeKey(r.route)) // the space went away: look it up again next time
 	}
 	if err != nil {
-		return store.Delivery{}, err
+		return false, err
 	}
-	rec := store.Delivery{QueueID: env.ID, Route: routeKey(r), TenantID: r.TenantID, PageID: page.ID, PageURL: page.WebURL, Fallback: usedFallback}
-	if err := d.Store.SavePage(ctx, rec); err != nil {
-		return store.Delivery{}, err
+	return false, d.recordPage(ctx, r, page, r.rec.Fallback)
+}
+
+// findOwn looks up the title an interrupted attempt claimed: if a page has
+// it and was created after the claim, it is the page that attempt made.
+func (d *Deliverer) findOwn(ctx context.Context, c mailwiki.Publisher, space mailwiki.Space, rec mailwiki.Delivery) (mailwiki.Page, bool, error) {
+	if rec.Title == "" {
+		return mailwiki.Page{}, false, nil
 	}
-	return rec, nil
+	page, err := c.FindPageByTitle(ctx, space, rec.Title)
+	if err != nil || page == nil || page.CreatedAt.IsZero() || page.CreatedAt.Before(rec.ClaimedAt.Add(-clockSkew)) {
+		return mailwiki.Page{}, false, err
+	}
+	return *page, true, nil
+}
+
+func (d *Deliverer) recordPage(ctx context.Context, r *routeState, page mailwiki.Page, fallback bool) error {
+	r.rec.State, r.rec.Title, r.rec.PageID, r.rec.PageURL, r.rec.Fallback = mailwiki.RouteCreated, page.Title, page.ID, page.WebURL, fallback
+	if err := d.Store.SaveDelivery(ctx, r.rec); err != nil {
+		return &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "delivery records unavailable", Temporary: true, Err: err}
+	}
+	return nil
 }
 
 // space returns the route's space, from the cache when recently looked up.
-func (d *Deliverer) space(ctx context.Context, c Confluence, r mailwiki.Route) (confluence.Space, error) {
+func (d *Deliverer) space(ctx context.Context, c mailwiki.Publisher, r mailwiki.Route) (mailwiki.Space, error) {
 	if s, ok := d.spaces.get(routeKey(r), d.Now()); ok {
 		return s, nil
 	}
 	s, err := c.SpaceByKey(ctx, r.SpaceKey)
 	if err != nil {
-		return confluence.Space{}, err
+		return mailwiki.Space{}, err
 	}
 	d.spaces.put(routeKey(r), s, d.Now())
 	return s, nil
 }
 
-// createWithTitles creates the page under draft.Title or, while Confluence
-// says the title is taken, under the title with the date and time appended,
-// then with a counter, and as a last resort with the queue id, which no
-// other message has. Counters come from d.titles, so concurrent workers and
-// bursts of messages with one subject do not probe the same titles again.
-func (d *Deliverer) createWithTitles(ctx context.Context, c Confluence, space confluence.Space, env *mailwiki.Envelope, draft *mailwiki.Draft) (confluence.Page, error) {
+// createWithTitles creates the page under draft.Title or, while the title
+// is taken, under the title with the date and time appended, then with a
+// counter, and as a last resort with the queue id, which no other message
+// has. Each title is claimed in the store first (a title another of our
+// messages holds is skipped without asking Confluence) and recorded as the
+// route's intent, so that a retry after a crash finds the page instead of
+// making a second one. Counters come from d.titles, so concurrent workers
+// and bursts of messages with one subject do not probe the same titles.
+func (d *Deliverer) createWithTitles(ctx context.Context, c mailwiki.Publisher, space mailwiki.Space, env *mailwiki.Envelope, r *routeState, draft *mailwiki.Draft) (mailwiki.Page, error) {
 	first := 0
 	if d.titles.known(titleKey(space, draft.Title, env, d.loc())) {
 		first = 2 // this title and its dated form were taken moments ago: go to the counters
 	}
 	for try := first; ; try++ {
 		title := d.titleCandidate(space, draft.Title, env, try)
-		page, err := c.CreatePage(ctx, confluence.PageInput{SpaceID: space.ID, SpaceKey: space.Key, Title: title, Storage: draft.Storage})
-		if err == nil || !confluence.IsDuplicateTitle(err) || try > maxTitleTries {
+		ok, err := d.claim(ctx, r, title)
+		if err != nil {
+			return mailwiki.Page{}, err
+		}
+		if !ok && try <= maxTitleTries {
+			continue
+		}
+		page, err := c.CreatePage(ctx, mailwiki.PageInput{SpaceID: space.ID, SpaceKey: space.Key, Title: title, Storage: draft.Storage})
+		if err == nil || mailwiki.ErrorCode(err) != mailwiki.ECONFLICT || try > maxTitleTries {
 			return page, err
 		}
 	}
 }
 
+// claim reserves title for the message and records it as the route's
+// intent; false means another message holds the title.
+func (d *Deliverer) claim(ctx context.Context, r *routeState, title string) (bool, error) {
+	ok, err := d.Store.ClaimTitle(ctx, r.rec.Route, title, r.rec.QueueID)
+	if err == nil && ok {
+		r.rec.State, r.rec.Title, r.rec.ClaimedAt = mailwiki.RouteCreating, title, d.Now()
+		err = d.Store.SaveDelivery(ctx, r.rec)
+	}
+	if err != nil {
+		return false, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "delivery records unavailable", Temporary: true, Err: err}
+	}
+	return ok, nil
+}
+
 // titleKey names a dated title in a space, for the counters.
-func titleKey(space confluence.Space, base string, env *mailwiki.Envelope, loc *time.Location) string {
+func titleKey(space mailwiki.Space, base string, env *mailwiki.Envelope, loc *time.Location) string {
 	return space.ID + "\x00" + convert.TitleWithSuffix(base, env.Received.In(loc), 0)
 }
 
-func (d *Deliverer) titleCandidate(space confluence.Space, base string, env *mailwiki.Envelope, try int) string {
+func (d *Deliverer) titleCandidate(space mailwiki.Space, base string, env *mailwiki.Envelope, try int) string {
 	when := env.Received.In(d.loc())
 	switch {
 	case try == 0:
@@ -167,35 +223,37 @@ func (d *Deliverer) titleCandidate(space confluence.Space, base string, env *mai
 	}
 }
 
-// isRejectedBody tells a 400 on the body (not a taken title) apart.
+// isRejectedBody tells a body Confluence refused (400) apart from a taken title.
 func isRejectedBody(err error) bool {
-	var api *confluence.APIError
-	return errors.As(err, &api) && api.StatusCode == 400 && !confluence.IsDuplicateTitle(err)
+	return mailwiki.ErrorCode(err) == mailwiki.EINVALID
 }
 
-// uploadMissing uploads the files the page does not have yet, so a retried
-// delivery never posts a file name twice (Confluence refuses that).
-func uploadMissing(ctx context.Context, c Confluence, pageID string, files []mailwiki.Attachment) error {
+// uploadFiles uploads the draft's files. A page made by an earlier attempt
+// may have some already (Confluence refuses a name twice): only then are the
+// page's files listed and those skipped.
+func uploadFiles(ctx context.Context, c mailwiki.Publisher, pageID string, files []mailwiki.Attachment, resumed bool) error {
 	if len(files) == 0 {
 		return nil
 	}
-	have, err := c.ListAttachments(ctx, pageID)
-	if err != nil {
-		return err
-	}
-	present := make(map[string]bool, len(have))
-	for _, a := range have {
-		present[a.Title] = true
-	}
-	var todo []confluence.File
-	for _, f := range files {
-		if !present[f.Filename] {
-			todo = append(todo, confluence.File{Name: f.Filename, ContentType: f.ContentType, Data: f.Data})
+	if resumed {
+		have, err := c.AttachmentNames(ctx, pageID)
+		if err != nil {
+			return err
 		}
+		present := make(map[string]bool, len(have))
+		for _, n := range have {
+			present[n] = true
+		}
+		var todo []mailwiki.Attachment
+		for _, f := range files {
+			if !present[f.Filename] {
+				todo = append(todo, f)
+			}
+		}
+		files = todo
 	}
-	if len(todo) == 0 {
+	if len(files) == 0 {
 		return nil
 	}
-	_, err = c.UploadAttachments(ctx, pageID, todo)
-	return err
+	return c.AttachFiles(ctx, pageID, files)
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 	"github.com/mailwiki/mailwiki/internal/tenant"
 )
@@ -18,12 +17,15 @@ func TestRoutesAndCredentials(t *testing.T) {
 	sb.AddPersonalAccessToken("pat-123")
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
-	s := tenant.NewStatic([]config.Tenant{
-		{ID: "cloud", BaseURL: srv.URL + "/wiki", Flavor: "cloud", Email: sandbox.DemoUser, APIToken: config.Secret{Value: sandbox.DemoToken},
-			Addresses: []config.Address{{Address: "Docs@Wiki.Example.com", Space: "DEMO"}}},
-		{ID: "dc", BaseURL: srv.URL + "/wiki", Flavor: "datacenter", PersonalAccessToken: config.Secret{Value: "pat-123"},
-			Addresses: []config.Address{{Address: "hr@wiki.example.com", Space: "HR"}}},
-		{ID: "wrong", BaseURL: srv.URL + "/wiki", Flavor: "cloud", Email: sandbox.DemoUser, APIToken: config.Secret{Value: "nope"}},
+	site := func(id, flavor string) mailwiki.Tenant {
+		return mailwiki.Tenant{ID: id, BaseURL: srv.URL + "/wiki", Flavor: flavor}
+	}
+	s := tenant.NewStatic([]tenant.Declared{
+		{Tenant: site("cloud", mailwiki.FlavorCloud), Email: sandbox.DemoUser, APIToken: sandbox.DemoToken,
+			Routes: []mailwiki.Route{{Address: "Docs@Wiki.Example.com", SpaceKey: "DEMO"}}},
+		{Tenant: site("dc", mailwiki.FlavorDataCenter), PersonalAccessToken: "pat-123",
+			Routes: []mailwiki.Route{{Address: "hr@wiki.example.com", SpaceKey: "HR"}}},
+		{Tenant: site("wrong", mailwiki.FlavorCloud), Email: sandbox.DemoUser, APIToken: "nope"},
 	}, nil)
 	ctx := context.Background()
 

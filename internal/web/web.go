@@ -10,8 +10,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler returns the operational routes. ready is asked on every /readyz.
-func Handler(ready func() bool, reg *prometheus.Registry) http.Handler {
+// Handler returns the operational routes. ready is asked on every /readyz;
+// unhealthy lists the tenants whose Confluence refuses their credentials
+// ("id: reason"), shown on /readyz without failing it: their messages wait,
+// while the others' are received and published as usual. Alert on the
+// mailwiki_tenant_healthy gauge.
+func Handler(ready func() bool, unhealthy func() []string, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -25,6 +29,9 @@ func Handler(ready func() bool, reg *prometheus.Registry) http.Handler {
 			return
 		}
 		w.Write([]byte("ready\n"))
+		for _, t := range unhealthy() {
+			w.Write([]byte("tenant unhealthy: " + t + "\n"))
+		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	return mux

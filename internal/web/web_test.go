@@ -28,7 +28,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	var ready atomic.Bool
 	m := metrics.New(func() float64 { return 3 }, nil)
 	m.RecordRefused(metrics.ReasonUnknownRecipient)
-	srv := httptest.NewServer(web.Handler(ready.Load, m.Registry))
+	srv := httptest.NewServer(web.Handler(ready.Load, func() []string { return nil }, m.Registry))
 	defer srv.Close()
 
 	if code, _ := get(t, srv, "/livez"); code != 200 {

@@ -2,17 +2,20 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 
-	"github.com/mailwiki/mailwiki/internal/store"
+	_ "modernc.org/sqlite"
+
+	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/store/sqlite"
 	"github.com/mailwiki/mailwiki/internal/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	storetest.Run(t, func(t *testing.T) store.Deliveries {
+	storetest.Run(t, func(t *testing.T) mailwiki.DeliveryStore {
 		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
 		if err != nil {
 			t.Fatal(err)
@@ -22,24 +25,39 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func TestReopenKeepsData(t *testing.T) {
+// TestMigratesADatabaseFromBeforeVersionedMigrations: a database made by
+// the first release (its delivery table, no migrations table) is upgraded
+// in place, its rows kept.
+func TestMigratesADatabaseFromBeforeVersionedMigrations(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "m.db")
-	db, err := sqlite.Open(ctx, path)
+	old, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SavePage(ctx, store.Delivery{QueueID: "Q", Route: "r", TenantID: "t", PageID: "7", PageURL: "u"}); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{
+		`CREATE TABLE mailwiki_delivery (queue_id TEXT NOT NULL, route TEXT NOT NULL, tenant_id TEXT NOT NULL, page_id TEXT NOT NULL,
+			page_url TEXT NOT NULL, fallback INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL, PRIMARY KEY (queue_id, route))`,
+		`INSERT INTO mailwiki_delivery VALUES ('Q', 't/DOCS', 't', '7', 'u', 0, '2026-11-01T00:00:00Z')`,
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatal(err)
+		}
 	}
-	db.Close()
-	db, err = sqlite.Open(ctx, path) // migrations run again: must be idempotent
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if d, ok, err := db.Delivery(ctx, "Q", "r"); err != nil || !ok || d.PageID != "7" {
-		t.Fatalf("after reopen: %+v ok=%v err=%v", d, ok, err)
+	old.Close()
+	for range 2 { // the second open finds everything applied
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Deliveries(ctx, "Q")
+		if err != nil || len(got) != 1 || got[0].PageID != "7" || got[0].State != mailwiki.RouteCreated {
+			t.Fatalf("after migration: %+v, %v", got, err)
+		}
+		if v, err := db.Version(ctx); err != nil || v != 2 {
+			t.Fatalf("version %d, %v; want 2", v, err)
+		}
+		db.Close()
 	}
 }

@@ -1,78 +1,125 @@
-// Package storetest is the behaviour suite every store implementation must
-// pass. Each implementation's tests call Run with a constructor that returns
-// a fresh, empty store.
+// Package storetest is the behaviour suite every mailwiki.DeliveryStore
+// implementation must pass. Each implementation's tests call Run with a
+// constructor that returns a fresh, empty store.
 package storetest
 
 import (
 	"context"
 	"testing"
+	"time"
 
-	"github.com/mailwiki/mailwiki/internal/store"
+	"github.com/mailwiki/mailwiki"
 )
 
 // Run runs the suite against stores made by open.
-func Run(t *testing.T, open func(t *testing.T) store.Deliveries) {
+func Run(t *testing.T, open func(t *testing.T) mailwiki.DeliveryStore) {
 	t.Run("DeliveryRoundTrip", func(t *testing.T) { testDeliveryRoundTrip(t, open(t)) })
 	t.Run("DeliveryReplace", func(t *testing.T) { testDeliveryReplace(t, open(t)) })
 	t.Run("DeliveryMissing", func(t *testing.T) { testDeliveryMissing(t, open(t)) })
+	t.Run("ClaimTitle", func(t *testing.T) { testClaimTitle(t, open(t)) })
+	t.Run("DeleteDeliveriesExcept", func(t *testing.T) { testDeleteExcept(t, open(t)) })
 }
 
-func testDeliveryRoundTrip(t *testing.T, s store.Deliveries) {
+func testDeliveryRoundTrip(t *testing.T, s mailwiki.DeliveryStore) {
 	ctx := context.Background()
-	in := store.Delivery{QueueID: "Q1", Route: "t1/DOCS", TenantID: "t1", PageID: "42", PageURL: "https://x/wiki/spaces/D/pages/42", Fallback: true}
-	if err := s.SavePage(ctx, in); err != nil {
-		t.Fatal(err)
+	claimed := time.Date(2026, 11, 30, 1, 2, 3, 4000, time.UTC)
+	in := mailwiki.Delivery{QueueID: "Q1", Route: "t1/DOCS", TenantID: "t1", State: mailwiki.RouteFailed, Title: "Hello",
+		ClaimedAt: claimed, PageID: "42", PageURL: "https://x/wiki/spaces/D/pages/42", Fallback: true,
+		ErrorCode: mailwiki.ENOTFOUND, Reason: "the space was not found"}
+	mustSave(t, s, in)
+	mustSave(t, s, mailwiki.Delivery{QueueID: "Q1", Route: "t1/HR", TenantID: "t1", State: mailwiki.RouteCreated, PageID: "43"})
+	mustSave(t, s, mailwiki.Delivery{QueueID: "Q2", Route: "t1/HR", TenantID: "t1", State: mailwiki.RoutePublished, PageID: "44"})
+	got := mustList(t, s, "Q1")
+	if len(got) != 2 {
+		t.Fatalf("Q1 has %d routes, want 2: %+v", len(got), got)
 	}
-	got, ok, err := s.Delivery(ctx, "Q1", "t1/DOCS")
-	if err != nil || !ok {
-		t.Fatalf("Delivery: ok=%v err=%v", ok, err)
-	}
-	if got.QueueID != in.QueueID || got.Route != in.Route || got.TenantID != in.TenantID || got.PageID != in.PageID || got.PageURL != in.PageURL || got.Fallback != in.Fallback {
-		t.Fatalf("got %+v, want %+v", got, in)
-	}
-	if got.UpdatedAt.IsZero() {
+	g := got[0] // ordered by route: t1/DOCS first
+	if g.UpdatedAt.IsZero() {
 		t.Fatal("UpdatedAt not set")
 	}
-	other := store.Delivery{QueueID: "Q1", Route: "t1/HR", TenantID: "t1", PageID: "43", PageURL: "u"}
-	if err := s.SavePage(ctx, other); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SavePage(ctx, store.Delivery{QueueID: "Q2", Route: "t1/HR", TenantID: "t1", PageID: "44", PageURL: "u"}); err != nil {
-		t.Fatal(err)
+	g.UpdatedAt = time.Time{}
+	if g != in {
+		t.Fatalf("got %+v, want %+v", g, in)
 	}
 	if err := s.DeleteDeliveries(ctx, "Q1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := s.Delivery(ctx, "Q1", "t1/DOCS"); ok {
-		t.Fatal("delivery still there after delete")
+	if n := len(mustList(t, s, "Q1")); n != 0 {
+		t.Fatalf("%d routes of Q1 left after delete", n)
 	}
-	if _, ok, _ := s.Delivery(ctx, "Q1", "t1/HR"); ok {
-		t.Fatal("second route of Q1 still there after delete")
-	}
-	if _, ok, _ := s.Delivery(ctx, "Q2", "t1/HR"); !ok {
+	if n := len(mustList(t, s, "Q2")); n != 1 {
 		t.Fatal("deleting Q1 removed Q2's delivery")
 	}
 }
 
-func testDeliveryReplace(t *testing.T, s store.Deliveries) {
-	ctx := context.Background()
-	for _, id := range []string{"1", "2"} {
-		if err := s.SavePage(ctx, store.Delivery{QueueID: "Q", Route: "r", TenantID: "t", PageID: id, PageURL: "u" + id}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, _, _ := s.Delivery(ctx, "Q", "r")
-	if got.PageID != "2" || got.PageURL != "u2" {
-		t.Fatalf("got %+v, want page 2", got)
+func testDeliveryReplace(t *testing.T, s mailwiki.DeliveryStore) {
+	mustSave(t, s, mailwiki.Delivery{QueueID: "Q", Route: "r", TenantID: "t", State: mailwiki.RouteCreating, Title: "T"})
+	mustSave(t, s, mailwiki.Delivery{QueueID: "Q", Route: "r", TenantID: "t", State: mailwiki.RouteCreated, Title: "T", PageID: "2", PageURL: "u2"})
+	got := mustList(t, s, "Q")
+	if len(got) != 1 || got[0].PageID != "2" || got[0].PageURL != "u2" || got[0].State != mailwiki.RouteCreated {
+		t.Fatalf("got %+v, want one route, page 2, created", got)
 	}
 }
 
-func testDeliveryMissing(t *testing.T, s store.Deliveries) {
-	ctx := context.Background()
-	if _, ok, err := s.Delivery(ctx, "nope", "r"); ok || err != nil {
-		t.Fatalf("ok=%v err=%v", ok, err)
+func testDeliveryMissing(t *testing.T, s mailwiki.DeliveryStore) {
+	if got := mustList(t, s, "nope"); len(got) != 0 {
+		t.Fatalf("got %+v for an unknown message", got)
 	}
-	if err := s.DeleteDeliveries(ctx, "nope"); err != nil {
+	if err := s.DeleteDeliveries(context.Background(), "nope"); err != nil {
 		t.Fatalf("deleting a missing delivery: %v", err)
 	}
+}
+
+func testClaimTitle(t *testing.T, s mailwiki.DeliveryStore) {
+	ctx := context.Background()
+	claim := func(route, title, q string, want bool) {
+		t.Helper()
+		got, err := s.ClaimTitle(ctx, route, title, q)
+		if err != nil || got != want {
+			t.Fatalf("ClaimTitle(%s, %s, %s) = %v, %v; want %v", route, title, q, got, err, want)
+		}
+	}
+	claim("t/DOCS", "Hello", "A", true)
+	claim("t/DOCS", "Hello", "A", true)  // again, by its owner: still ours
+	claim("t/DOCS", "Hello", "B", false) // held by A
+	claim("t/HR", "Hello", "B", true)    // another route
+	if err := s.DeleteDeliveries(ctx, "A"); err != nil {
+		t.Fatal(err)
+	}
+	claim("t/DOCS", "Hello", "B", true) // A's claims went with its deliveries
+}
+
+func testDeleteExcept(t *testing.T, s mailwiki.DeliveryStore) {
+	ctx := context.Background()
+	mustSave(t, s, mailwiki.Delivery{QueueID: "keep", Route: "r", TenantID: "t", State: mailwiki.RouteCreated})
+	mustSave(t, s, mailwiki.Delivery{QueueID: "gone", Route: "r", TenantID: "t", State: mailwiki.RouteCreated})
+	if _, err := s.ClaimTitle(ctx, "r", "orphan title", "gone-too"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DeleteDeliveriesExcept(ctx, map[string]bool{"keep": true})
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteDeliveriesExcept = %d, %v; want 2", n, err)
+	}
+	if len(mustList(t, s, "keep")) != 1 || len(mustList(t, s, "gone")) != 0 {
+		t.Fatal("kept or deleted the wrong message")
+	}
+	if ok, _ := s.ClaimTitle(ctx, "r", "orphan title", "new"); !ok {
+		t.Fatal("the orphan's claim survived")
+	}
+}
+
+func mustSave(t *testing.T, s mailwiki.DeliveryStore, d mailwiki.Delivery) {
+	t.Helper()
+	if err := s.SaveDelivery(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustList(t *testing.T, s mailwiki.DeliveryStore, queueID string) []mailwiki.Delivery {
+	t.Helper()
+	got, err := s.Deliveries(context.Background(), queueID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

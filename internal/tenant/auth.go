@@ -1,4 +1,4 @@
-package confluence
+package tenant
 
 import (
 	"net/http"

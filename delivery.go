@@ -1,0 +1,80 @@
+package mailwiki
+
+import (
+	"context"
+	"time"
+)
+
+// Route states: the progress of one route (a tenant and a space) of a
+// queued message, as recorded by a DeliveryStore.
+const (
+	// RouteCreating: the page is being created under Title, claimed at
+	// ClaimedAt; a retry after a crash looks the title up before creating.
+	RouteCreating = "creating"
+	// RouteCreated: the page exists (PageID); attachments may be missing.
+	RouteCreated = "created"
+	// RoutePublished: page and attachments are in Confluence.
+	RoutePublished = "published"
+	// RouteFailed: given up on (ErrorCode, Reason); never retried.
+	RouteFailed = "failed"
+)
+
+// Delivery is how far one route of one queued message got. It holds ids,
+// titles and outcomes, never content.
+type Delivery struct {
+	QueueID   string
+	Route     string // "tenant/space": which of the message's routes this is
+	TenantID  string
+	State     string // one of the Route* constants
+	Title     string // the title claimed (RouteCreating) or used
+	ClaimedAt time.Time
+	PageID    string
+	PageURL   string
+	Fallback  bool   // the page was made by the text fallback
+	ErrorCode string // RouteFailed: an error code
+	Reason    string // RouteFailed: a safe sentence
+	UpdatedAt time.Time
+}
+
+// DeliveryStore records delivery progress so that a retried job continues
+// where the last attempt stopped and never publishes a route twice.
+//
+// ClaimTitle reserves a page title in a route for a queued message before
+// Confluence is asked to create it: it returns true when the title is now
+// (or was already) claimed by queueID, false when another message holds it.
+// Claims and deliveries of a message go with DeleteDeliveries. Implementations
+// are safe for concurrent use, across processes sharing the database.
+type DeliveryStore interface {
+	SaveDelivery(ctx context.Context, d Delivery) error
+	Deliveries(ctx context.Context, queueID string) ([]Delivery, error)
+	ClaimTitle(ctx context.Context, route, title, queueID string) (bool, error)
+	DeleteDeliveries(ctx context.Context, queueID string) error
+	// DeleteDeliveriesExcept forgets the progress of every message whose
+	// queue id is not in keep (those whose job ended in a crash before
+	// DeleteDeliveries ran). It returns how many messages it forgot.
+	DeleteDeliveriesExcept(ctx context.Context, keep map[string]bool) (int, error)
+}
+
+// RecipientFailure is one recipient of a message that was not published.
+type RecipientFailure struct {
+	Recipient string
+	Reason    error // its safe message and code are shown; never content
+}
+
+// Report is the final outcome of a message that was not published
+// everywhere: what a Notifier tells its sender.
+type Report struct {
+	Envelope  *Envelope
+	Header    []byte // the original message's header block; may be nil
+	Automatic bool   // the original was an auto-reply or a bounce
+	Failed    []RecipientFailure
+	Published []string // recipients whose pages exist
+}
+
+// Notifier tells a sender which recipients of their message will not be
+// published, and why (RFC 3464). It sends nothing for a null sender or an
+// automatic message, and returns an error only when a notification should
+// have gone out and could not.
+type Notifier interface {
+	Notify(ctx context.Context, r Report) error
+}

@@ -1,0 +1,141 @@
+package pipeline_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/tenant"
+)
+
+// holdCreate makes page creation in one space fail temporarily while on.
+type holdCreate struct {
+	mailwiki.Publisher
+	space string
+	on    *bool
+}
+
+func (h holdCreate) CreatePage(ctx context.Context, in mailwiki.PageInput) (mailwiki.Page, error) {
+	if *h.on && in.SpaceKey == h.space {
+		return mailwiki.Page{}, mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "injected outage")
+	}
+	return h.Publisher.CreatePage(ctx, in)
+}
+
+// TestPartlyPublishedMessage: one route published, the other waiting, then
+// failed: one page (the retry does not republish the done route), the
+// summary says partial, and the sender's notification names only the
+// failed recipient and its reason.
+func TestPartlyPublishedMessage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	on := true
+	b.wrap = func(c mailwiki.Publisher) mailwiki.Publisher { return holdCreate{c, "NOPE", &on} }
+	b.sandbox.AddSpace("NOPE", "Soon gone") // exists for the first attempt
+	env := b.queue(t, "docs@x.test", mail("Two spaces", "text"))
+	env.To = []string{"docs@x.test", "gone@x.test"}
+	if err := b.d.Deliver(context.Background(), env, 1, nil); !mailwiki.IsTemporary(err) {
+		t.Fatalf("first attempt: %v, want temporary (one route waits)", err)
+	}
+	if n := len(b.sandbox.Pages("DEMO")); n != 1 {
+		t.Fatalf("%d pages in DEMO after the first attempt, want 1", n)
+	}
+	on = false
+	b.d.Tenants = movedTenants(t, b) // gone@x.test now routes to a space that does not exist
+	if err := b.d.Deliver(context.Background(), env, 2, nil); err != nil {
+		t.Fatalf("second attempt: %v, want nil (one recipient published)", err)
+	}
+	if n := len(b.sandbox.Pages("DEMO")); n != 1 {
+		t.Fatalf("%d pages in DEMO after the retry, want 1 (a done route is never republished)", n)
+	}
+	if b.spoolCount(t) != 0 {
+		t.Fatal("message kept after its last route ended")
+	}
+	if len(b.notices.f) != 1 {
+		t.Fatalf("%d notifications, want 1", len(b.notices.f))
+	}
+	r := b.notices.f[0]
+	if len(r.Failed) != 1 || r.Failed[0].Recipient != "gone@x.test" || mailwiki.ErrorCode(r.Failed[0].Reason) != mailwiki.ENOTFOUND {
+		t.Fatalf("notification failed = %+v, want only gone@x.test, not_found", r.Failed)
+	}
+	if !slices.Equal(r.Published, []string{"docs@x.test"}) {
+		t.Fatalf("notification published = %v, want [docs@x.test]", r.Published)
+	}
+	logs := b.logs.String()
+	if !strings.Contains(logs, `"outcome":"partial"`) || !strings.Contains(logs, `"recipient":"gone@x.test"`) {
+		t.Fatalf("summary line does not say partial with the failed recipient:\n%s", logs)
+	}
+}
+
+// movedTenants is the test tenant with gone@x.test routed to space GONE,
+// which does not exist.
+func movedTenants(t *testing.T, b *bundle) mailwiki.TenantService {
+	tn, err := b.d.Tenants.Tenant(context.Background(), "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tenant.NewStatic([]tenant.Declared{{Tenant: tn, Email: "admin@demo.mailwiki.test", APIToken: "demo-token",
+		Routes: []mailwiki.Route{{Address: "docs@x.test", SpaceKey: "DEMO"}, {Address: "gone@x.test", SpaceKey: "GONE"}}}}, nil)
+}
+
+// health records the tenant health the pipeline reports.
+type health struct {
+	mu      sync.Mutex
+	refused map[string]string
+}
+
+func (h *health) CredentialsRefused(id, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.refused[id] = reason
+}
+
+func (h *health) CredentialsAccepted(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.refused, id)
+}
+
+// TestRefusedCredentialsWaitUntilFixed: a 401 holds the message (nothing
+// deleted, nobody notified) and marks the tenant unhealthy; once the token
+// is valid the message is published and the tenant healthy again.
+func TestRefusedCredentialsWaitUntilFixed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	h := &health{refused: map[string]string{}}
+	b.d.Health = h
+	srv := httptest.NewServer(b.sandbox)
+	t.Cleanup(srv.Close)
+	b.d.Tenants = tenant.NewStatic([]tenant.Declared{{
+		Tenant: mailwiki.Tenant{ID: "demo", BaseURL: srv.URL + "/wiki", Flavor: mailwiki.FlavorCloud, AllowInsecureHTTP: true},
+		Email:  "bot@demo.mailwiki.test", APIToken: "rotated-token",
+		Routes: []mailwiki.Route{{Address: "docs@x.test", SpaceKey: "DEMO"}},
+	}}, nil)
+	env := b.queue(t, "docs@x.test", mail("Token rotated", "text"))
+	for n := 1; n <= 3; n++ {
+		err := b.d.Deliver(context.Background(), env, n, nil)
+		if !mailwiki.IsTemporary(err) || mailwiki.ErrorCode(err) != mailwiki.EUNAUTHORIZED {
+			t.Fatalf("attempt %d: %v, want a temporary unauthorized", n, err)
+		}
+	}
+	if b.spoolCount(t) != 1 || len(b.notices.f) != 0 {
+		t.Fatalf("while refused: %d spool objects, %d notifications; want 1 and 0", b.spoolCount(t), len(b.notices.f))
+	}
+	if _, ok := h.refused["demo"]; !ok || !strings.Contains(b.logs.String(), `"alert":"tenant_credentials_refused"`) {
+		t.Fatalf("tenant not marked unhealthy (%v) or no alert line", h.refused)
+	}
+	b.sandbox.AddUser("bot@demo.mailwiki.test", "rotated-token") // the administrator fixes the token
+	if err := b.d.Deliver(context.Background(), env, 4, nil); err != nil {
+		t.Fatalf("after the fix: %v", err)
+	}
+	if n := len(b.sandbox.Pages("DEMO")); n != 1 || b.spoolCount(t) != 0 || len(b.notices.f) != 0 {
+		t.Fatalf("after the fix: %d pages, %d spool objects, %d notifications; want 1, 0, 0", n, b.spoolCount(t), len(b.notices.f))
+	}
+	if len(h.refused) != 0 {
+		t.Fatalf("tenant still unhealthy: %v", h.refused)
+	}
+}

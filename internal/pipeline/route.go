@@ -1,0 +1,115 @@
+package pipeline
+
+import (
+	"context"
+	"strings"
+
+	"github.com/mailwiki/mailwiki"
+)
+
+// plan is what one attempt publishes: the message's routes, each with the
+// recipients it serves and its outcome so far, and the recipients that no
+// longer route anywhere.
+type plan struct {
+	routes    []*routeState
+	unrouted  []mailwiki.RecipientFailure
+	draft     *drafts // nil when no route needs publishing
+	firstWait error   // the first temporary failure of this attempt
+}
+
+// routeState is one route's progress within an attempt.
+type routeState struct {
+	route      mailwiki.Route
+	recipients []string
+	rec        mailwiki.Delivery // as recorded; State "" when never tried
+	err        error             // this attempt's failure: temporary (waiting) or permanent
+}
+
+func routeKey(r mailwiki.Route) string { return r.TenantID + "/" + r.SpaceKey }
+
+// done reports whether the route needs nothing more.
+func (r *routeState) done() bool {
+	return r.rec.State == mailwiki.RoutePublished || r.rec.State == mailwiki.RouteFailed
+}
+
+// routes groups the envelope's recipients by route, with each route's
+// recorded progress. A recipient whose address was removed since the
+// message was accepted is failed on its own.
+func (d *Deliverer) routes(ctx context.Context, a *attempt) (*plan, error) {
+	p := &plan{}
+	byKey := map[string]*routeState{}
+	for _, rcpt := range a.env.To {
+		r, err := d.Tenants.Route(ctx, strings.ToLower(rcpt))
+		if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
+			p.unrouted = append(p.unrouted, mailwiki.RecipientFailure{Recipient: rcpt,
+				Reason: mailwiki.Errorf(mailwiki.ENOTFOUND, "the address no longer routes to a Confluence space")})
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		key := routeKey(r)
+		if rs := byKey[key]; rs != nil {
+			rs.recipients = append(rs.recipients, rcpt)
+			continue
+		}
+		rec := a.progress[key]
+		if rec.State == "" {
+			rec = mailwiki.Delivery{QueueID: a.env.ID, Route: key, TenantID: r.TenantID}
+		}
+		byKey[key] = &routeState{route: r, recipients: []string{rcpt}, rec: rec}
+		p.routes = append(p.routes, byKey[key])
+	}
+	return p, nil
+}
+
+// pending reports whether a route still needs publishing.
+func (p *plan) pending() bool {
+	for _, r := range p.routes {
+		if !r.done() {
+			return true
+		}
+	}
+	return false
+}
+
+// failPending fails every route not done with err (permanent).
+func (p *plan) failPending(err error) {
+	for _, r := range p.routes {
+		if !r.done() {
+			r.err = err
+		}
+	}
+}
+
+// waiting reports whether a route failed temporarily in this attempt.
+func (p *plan) waiting() bool { return p.firstWait != nil }
+
+// failures lists every recipient not published, with its reason.
+func (p *plan) failures() []mailwiki.RecipientFailure {
+	out := append([]mailwiki.RecipientFailure(nil), p.unrouted...)
+	for _, r := range p.routes {
+		if r.rec.State != mailwiki.RouteFailed {
+			continue
+		}
+		reason := r.err
+		if reason == nil { // failed in an earlier attempt
+			reason = mailwiki.Errorf(r.rec.ErrorCode, "%s", r.rec.Reason)
+		}
+		for _, rcpt := range r.recipients {
+			out = append(out, mailwiki.RecipientFailure{Recipient: rcpt, Reason: reason})
+		}
+	}
+	return out
+}
+
+// published lists the recipients whose pages exist.
+func (p *plan) published() []string {
+	var out []string
+	for _, r := range p.routes {
+		if r.rec.State == mailwiki.RoutePublished {
+			out = append(out, r.recipients...)
+		}
+	}
+	return out
+}
