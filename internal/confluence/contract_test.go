@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,24 +25,59 @@ import (
 // and so is every v2 fixture the fake answers with, so that fixtures are real
 // Confluence shapes. The document is read in place, never copied.
 
-const v2SpecPath = "../../../shared/spec/confluence-cloud-v2.openapi.json"
+// v2SpecFile is the document's path in the shared folder (see sharedFile).
+const v2SpecFile = "spec/confluence-cloud-v2.openapi.json"
+
+// sharedFile returns the path of rel in the shared folder beside the
+// repository (../shared from the module root, or $MAILWIKI_SHARED_DIR). When
+// it is missing the test skips with SHARED-MISSING, or fails when
+// MAILWIKI_REQUIRE_SHARED=1 (as .ci/run sets it).
+func sharedFile(t *testing.T, rel string) string {
+	t.Helper()
+	dir := os.Getenv("MAILWIKI_SHARED_DIR")
+	if dir == "" {
+		dir = "../../../shared"
+	}
+	path := filepath.Join(dir, rel)
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && os.Getenv("MAILWIKI_REQUIRE_SHARED") == "1":
+		t.Fatalf("SHARED-MISSING: %s not found (clone the shared folder beside the repository; MAILWIKI_REQUIRE_SHARED=1)", path)
+	case errors.Is(err, fs.ErrNotExist):
+		t.Skipf("SHARED-MISSING: %s not found (clone the shared folder beside the repository)", path)
+	case err != nil:
+		t.Fatal(err)
+	}
+	return path
+}
 
 // v2Prefix is where the v2 API lives under a Cloud site's base URL; the
 // document's servers entry is https://{your-domain}/wiki/api/v2.
 const v2Prefix = "/wiki/api/v2"
 
-var loadV2Router = sync.OnceValues(func() (routers.Router, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromFile(v2SpecPath)
-	if err != nil {
-		return nil, err
-	}
-	doc.Servers = nil // routes are matched on the path below v2Prefix
-	closeBodyWriteSchemas(doc)
-	// Atlassian's document has invalid examples and one invalid default
-	// ("my, team" for an enum of "my" and "team"); neither concerns mailwiki.
-	return legacy.NewRouter(doc, openapi3.DisableExamplesValidation(), openapi3.DisableSchemaDefaultsValidation())
-})
+// v2Spec is the router of the document, loaded once (its path is the same
+// for every test of the process).
+var v2Spec struct {
+	once   sync.Once
+	router routers.Router
+	err    error
+}
+
+func loadV2Router(path string) (routers.Router, error) {
+	v2Spec.once.Do(func() {
+		doc, err := openapi3.NewLoader().LoadFromFile(path)
+		if err != nil {
+			v2Spec.err = err
+			return
+		}
+		doc.Servers = nil // routes are matched on the path below v2Prefix
+		closeBodyWriteSchemas(doc)
+		// Atlassian's document has invalid examples and one invalid default
+		// ("my, team" for an enum of "my" and "team"); neither concerns mailwiki.
+		v2Spec.router, v2Spec.err = legacy.NewRouter(doc, openapi3.DisableExamplesValidation(), openapi3.DisableSchemaDefaultsValidation())
+	})
+	return v2Spec.router, v2Spec.err
+}
 
 // closeBodyWriteSchemas repairs one defect of Atlassian's document, in
 // memory: a page body is oneOf PageBodyWrite ({representation, value}) and
@@ -59,12 +96,10 @@ func closeBodyWriteSchemas(doc *openapi3.T) {
 
 func v2Router(t *testing.T) routers.Router {
 	t.Helper()
-	if _, err := os.Stat(v2SpecPath); err != nil {
-		t.Skipf("Confluence v2 OpenAPI document not available (%v); contract tests skipped", err)
-	}
-	router, err := loadV2Router()
+	path := sharedFile(t, v2SpecFile)
+	router, err := loadV2Router(path)
 	if err != nil {
-		t.Fatalf("load %s: %v", v2SpecPath, err)
+		t.Fatalf("load %s: %v", path, err)
 	}
 	return router
 }

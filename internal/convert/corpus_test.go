@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,15 +16,34 @@ import (
 	"github.com/mailwiki/mailwiki/internal/mailparse"
 )
 
-// corpusDir holds the shared email corpora (see its README.md).
-const corpusDir = "../../../shared/corpus"
-
-// corpusFiles lists the corpus messages this test reads.
-func corpusFiles(t *testing.T) []string {
+// sharedFile returns the path of rel in the shared folder beside the
+// repository (../shared from the module root, or $MAILWIKI_SHARED_DIR). When
+// it is missing the test skips with SHARED-MISSING, or fails when
+// MAILWIKI_REQUIRE_SHARED=1 (as .ci/run sets it).
+func sharedFile(t *testing.T, rel string) string {
 	t.Helper()
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("corpus not found at %s (shared/ beside the clone): %v", corpusDir, err)
+	dir := os.Getenv("MAILWIKI_SHARED_DIR")
+	if dir == "" {
+		dir = "../../../shared"
 	}
+	path := filepath.Join(dir, rel)
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && os.Getenv("MAILWIKI_REQUIRE_SHARED") == "1":
+		t.Fatalf("SHARED-MISSING: %s not found (clone the shared folder beside the repository; MAILWIKI_REQUIRE_SHARED=1)", path)
+	case errors.Is(err, fs.ErrNotExist):
+		t.Skipf("SHARED-MISSING: %s not found (clone the shared folder beside the repository)", path)
+	case err != nil:
+		t.Fatal(err)
+	}
+	return path
+}
+
+// corpusFiles returns the shared email corpora's directory (see its
+// README.md) and the corpus messages this test reads.
+func corpusFiles(t *testing.T) (string, []string) {
+	t.Helper()
+	corpusDir := sharedFile(t, "corpus")
 	var files []string
 	for _, g := range []string{
 		"enmime/testdata/*/*.raw",
@@ -39,7 +59,7 @@ func corpusFiles(t *testing.T) []string {
 	if len(files) == 0 {
 		t.Skipf("corpus at %s has no messages", corpusDir)
 	}
-	return files
+	return corpusDir, files
 }
 
 // corpusCounts tallies the corpus run.
@@ -50,7 +70,8 @@ type corpusCounts struct {
 func TestCorpus(t *testing.T) {
 	t.Parallel()
 	var c corpusCounts
-	for _, path := range corpusFiles(t) {
+	corpusDir, files := corpusFiles(t)
+	for _, path := range files {
 		rel, _ := filepath.Rel(corpusDir, path)
 		t.Run(rel, func(t *testing.T) {
 			raw, err := os.ReadFile(path)
