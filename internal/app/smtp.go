@@ -8,6 +8,7 @@ import (
 	"net"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/pipeline"
 	"github.com/mailwiki/mailwiki/internal/smtpd"
 	"github.com/mailwiki/mailwiki/internal/tenant"
@@ -16,16 +17,13 @@ import (
 // smtpHandler adapts the accept use case to the SMTP server's Handler seam.
 type smtpHandler struct{ a *pipeline.Acceptor }
 
-func (h smtpHandler) Recipient(ctx context.Context, _ smtpd.SessionInfo, rcpt string) error {
-	return h.a.Recipient(ctx, rcpt)
-}
-
 func (h smtpHandler) Deliver(ctx context.Context, env *mailwiki.Envelope, body io.Reader) error {
 	return h.a.Accept(ctx, env, body)
 }
 
-func (m *Main) startSMTP(tenants *tenant.Static) error {
-	c := m.Config.SMTP
+// smtpConfig maps the smtp section of the configuration onto the server's
+// own configuration; door is the chain of checks run at each SMTP stage.
+func smtpConfig(c config.SMTP, door mailwiki.Check) (smtpd.Config, error) {
 	cfg := smtpd.Config{
 		Addr:                c.Listen,
 		Domain:              c.Domain,
@@ -38,29 +36,54 @@ func (m *Main) startSMTP(tenants *tenant.Static) error {
 		MaxConnections:      c.MaxConnections,
 		MaxConnectionsPerIP: c.MaxConnectionsPerIP,
 		ImplicitTLSAddr:     c.ImplicitTLSListen,
+		Door:                door,
 	}
 	if c.TLSCertFile != "" {
 		cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)
 		if err != nil {
-			return fmt.Errorf("smtp.tls_cert_file/tls_key_file: %w", err)
+			return cfg, fmt.Errorf("smtp.tls_cert_file/tls_key_file: %w", err)
 		}
 		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	acc := &pipeline.Acceptor{Spool: m.spool, Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger}
+	return cfg, nil
+}
+
+// startSMTP builds the SMTP server with its door (today the recipient lookup
+// alone) and opens its listeners: smtp.listen and, when set,
+// smtp.implicit_tls_listen.
+func (m *Main) startSMTP(tenants *tenant.Static) error {
+	acc := &pipeline.Acceptor{Spool: spoolStore{m.spool}, Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger}
+	door := mailwiki.Checks{smtpd.RecipientCheck(acc.Recipient)}
+	cfg, err := smtpConfig(m.Config.SMTP, door)
+	if err != nil {
+		return err
+	}
 	srv, err := smtpd.New(cfg, smtpHandler{acc}, m.Logger, m.metrics)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.Listen)
-	if err != nil {
-		return fmt.Errorf("smtp.listen %s: %w", c.Listen, err)
+	if err := srv.Open(); err != nil {
+		return err
 	}
-	m.smtp, m.smtpLn = srv, ln
+	m.smtp, m.smtpLn = srv, boundAddr{srv.Addr()}
 	m.smtpServer.Store(srv)
-	go func() {
-		if err := srv.Serve(ln); err != nil {
-			m.Logger.Info("smtp server stopped", "reason", err.Error())
-		}
-	}()
 	return nil
 }
+
+// SMTPImplicitTLSAddr is the bound implicit-TLS SMTP address ("" when
+// smtp.implicit_tls_listen is not set, or before Run).
+func (m *Main) SMTPImplicitTLSAddr() string {
+	if m.smtp == nil || m.smtp.ImplicitTLSAddr() == nil {
+		return ""
+	}
+	return m.smtp.ImplicitTLSAddr().String()
+}
+
+// boundAddr stands in for the SMTP listener, which the server owns, so that
+// SMTPAddr (which reads m.smtpLn) reports the bound address. It accepts
+// nothing; closing it is a no-op.
+type boundAddr struct{ addr net.Addr }
+
+func (b boundAddr) Accept() (net.Conn, error) { return nil, net.ErrClosed }
+func (b boundAddr) Close() error              { return nil }
+func (b boundAddr) Addr() net.Addr            { return b.addr }

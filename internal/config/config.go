@@ -142,19 +142,8 @@ func (s Secret) String() string {
 func Default() Config {
 	return Config{
 		DataDir: "/var/lib/mailwiki",
-		SMTP: SMTP{
-			Listen:              ":25",
-			Domain:              "localhost",
-			MaxMessageBytes:     30 << 20,
-			MaxRecipients:       50,
-			MaxLineLength:       2000,
-			ReadTimeout:         5 * time.Minute,
-			WriteTimeout:        5 * time.Minute,
-			DataTimeout:         5 * time.Minute,
-			MaxConnections:      200,
-			MaxConnectionsPerIP: 50, // Postfix's smtpd_client_connection_count_limit
-		},
-		HTTP: HTTP{Listen: "127.0.0.1:8080"},
+		SMTP:    defaultSMTP(),
+		HTTP:    HTTP{Listen: "127.0.0.1:8080"},
 		Queue: Queue{Workers: 16, BusyConnections: 8, BusyWorkers: 2, JobTimeout: 5 * time.Minute, MaxBackoff: 10 * time.Minute, PollInterval: time.Second,
 			MemoryBudget: 1 << 30},
 		Log:       Log{Level: "info"},

@@ -170,3 +170,30 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// postmaster is the reserved local part every SMTP server must accept mail
+// for, case-insensitively (RFC 5321 §4.5.1).
+const postmaster = "postmaster"
+
+// canonicalRecipient is checkAddress for a forward path. go-smtp (since
+// v0.26.0) passes <Postmaster> without a domain (RFC 5321 §4.1.1.3) as
+// given: it becomes postmaster@domain, this server's greeting name, and is
+// then looked up like any other address. The local part postmaster is
+// lower-cased whatever its domain.
+func canonicalRecipient(to string, smtputf8 bool, domain string) (string, addrProblem) {
+	if strings.EqualFold(to, postmaster) {
+		return postmaster + "@" + strings.ToLower(domain), addrOK
+	}
+	canon, prob := checkAddress(to, smtputf8)
+	if prob != addrOK || !isPostmaster(canon) {
+		return canon, prob
+	}
+	return postmaster + canon[len(postmaster):], addrOK
+}
+
+// isPostmaster reports whether a canonical address's local part is
+// postmaster.
+func isPostmaster(addr string) bool {
+	local, _, ok := strings.Cut(addr, "@")
+	return ok && strings.EqualFold(local, postmaster)
+}

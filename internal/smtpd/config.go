@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/mailwiki/mailwiki"
 )
 
-// Defaults applied by Config.withDefaults to zero fields.
+// Defaults: the one place mailwiki's SMTP defaults are defined. New applies
+// them to zero fields (Config.WithDefaults) and internal/config starts from
+// DefaultConfig, so a configuration file that says nothing gets exactly these.
 const (
 	DefaultAddr            = ":25"
 	DefaultMaxMessageBytes = 30 << 20
@@ -26,20 +30,30 @@ const (
 	// DefaultReadTimeout is the idle time allowed between commands, the
 	// 5 minutes RFC 5321 §4.5.3.2.7 asks servers to wait.
 	DefaultReadTimeout = 5 * time.Minute
-	// DefaultWriteTimeout bounds writing one reply.
+	// DefaultWriteTimeout bounds writing one reply (a few hundred bytes): a
+	// client that has not read for a minute is not coming back, and its
+	// connection slot is better given to another.
 	DefaultWriteTimeout = time.Minute
 	// DefaultDataTimeout is the inactivity allowed during DATA; it restarts
 	// with every read that returns bytes (RFC 5321 §4.5.3.2.5/6 give clients 3
 	// minutes per data block).
-	DefaultDataTimeout       = 5 * time.Minute
-	DefaultMaxConnections    = 500
+	DefaultDataTimeout = 5 * time.Minute
+	// DefaultMaxConnections caps open connections. Each costs little (two
+	// buffers and a goroutine), but every open transaction may be writing to
+	// the spool; 200 is far above what a wiki's inbound mail needs and keeps
+	// a flood from taking the machine.
+	DefaultMaxConnections = 200
+	// DefaultMaxConnectionsPer caps connections per client IP address, as
+	// Postfix's smtpd_client_connection_count_limit (50).
 	DefaultMaxConnectionsPer = 50
+	// DefaultDomain is the greeting name when the host name is unknown.
+	DefaultDomain = "localhost"
 )
 
 // Config configures the SMTP server. Zero values take the defaults above;
 // negative values are refused by Validate.
 type Config struct {
-	Addr                string // listen address for ListenAndServe, default ":25"
+	Addr                string // plain listener opened by Open, default ":25"
 	Domain              string // name in the greeting, default the host name
 	MaxMessageBytes     int64  // default 30 MB
 	MaxRecipients       int    // per message, default 50
@@ -50,24 +64,48 @@ type Config struct {
 	MaxConnections      int         // global cap on open connections
 	MaxConnectionsPerIP int         // cap per client IP address
 	TLSConfig           *tls.Config // STARTTLS is offered when set
-	ImplicitTLSAddr     string      // optional implicit-TLS listener (needs TLSConfig)
+	ImplicitTLSAddr     string      // optional implicit-TLS listener opened by Open (needs TLSConfig)
+	// Door is run at each stage of a transaction (connection, MAIL FROM,
+	// RCPT TO), usually a mailwiki.Checks chain that ends with
+	// RecipientCheck; nil accepts every connection, sender and recipient.
+	Door mailwiki.Check
 }
 
-// withDefaults returns c with zero fields set to their defaults.
-func (c Config) withDefaults() Config {
-	setDefault(&c.Addr, DefaultAddr)
-	if c.Domain == "" {
-		c.Domain, _ = os.Hostname()
-		setDefault(&c.Domain, "localhost")
+// DefaultConfig returns the defaults; Domain is the host name (DefaultDomain
+// when it is unknown).
+func DefaultConfig() Config {
+	domain, _ := os.Hostname()
+	if domain == "" {
+		domain = DefaultDomain
 	}
-	setDefault(&c.MaxMessageBytes, DefaultMaxMessageBytes)
-	setDefault(&c.MaxRecipients, DefaultMaxRecipients)
-	setDefault(&c.MaxLineLength, DefaultMaxLineLength)
-	setDefault(&c.ReadTimeout, DefaultReadTimeout)
-	setDefault(&c.WriteTimeout, DefaultWriteTimeout)
-	setDefault(&c.DataTimeout, DefaultDataTimeout)
-	setDefault(&c.MaxConnections, DefaultMaxConnections)
-	setDefault(&c.MaxConnectionsPerIP, DefaultMaxConnectionsPer)
+	return Config{
+		Addr:                DefaultAddr,
+		Domain:              domain,
+		MaxMessageBytes:     DefaultMaxMessageBytes,
+		MaxRecipients:       DefaultMaxRecipients,
+		MaxLineLength:       DefaultMaxLineLength,
+		ReadTimeout:         DefaultReadTimeout,
+		WriteTimeout:        DefaultWriteTimeout,
+		DataTimeout:         DefaultDataTimeout,
+		MaxConnections:      DefaultMaxConnections,
+		MaxConnectionsPerIP: DefaultMaxConnectionsPer,
+	}
+}
+
+// WithDefaults returns c with its zero fields set from DefaultConfig: what
+// New applies.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig()
+	setDefault(&c.Addr, d.Addr)
+	setDefault(&c.Domain, d.Domain)
+	setDefault(&c.MaxMessageBytes, d.MaxMessageBytes)
+	setDefault(&c.MaxRecipients, d.MaxRecipients)
+	setDefault(&c.MaxLineLength, d.MaxLineLength)
+	setDefault(&c.ReadTimeout, d.ReadTimeout)
+	setDefault(&c.WriteTimeout, d.WriteTimeout)
+	setDefault(&c.DataTimeout, d.DataTimeout)
+	setDefault(&c.MaxConnections, d.MaxConnections)
+	setDefault(&c.MaxConnectionsPerIP, d.MaxConnectionsPerIP)
 	return c
 }
 
@@ -81,7 +119,7 @@ func setDefault[T comparable](p *T, def T) {
 // Validate reports every problem in c (after defaults), each saying what to
 // change.
 func (c Config) Validate() error {
-	c = c.withDefaults()
+	c = c.WithDefaults()
 	var errs []error
 	check := func(bad bool, format string, args ...any) {
 		if bad {

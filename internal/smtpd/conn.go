@@ -10,12 +10,22 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	smtp "github.com/emersion/go-smtp"
 )
 
 // errConnClosed is what a poisoned or shutting-down connection returns from
 // Read. It wraps net.ErrClosed, which go-smtp treats as a quiet end of the
 // connection.
 var errConnClosed = fmt.Errorf("smtpd: connection closed by the server: %w", net.ErrClosed)
+
+// errPeerClosed replaces io.EOF from the socket. go-smtp reads a BDAT chunk
+// through an io.LimitReader, which takes io.EOF for the chunk's end: a client
+// that declared 1000 bytes and hung up after 72 had its cut message accepted.
+// Any other error makes go-smtp abandon the chunk and the transaction, and
+// because it wraps net.ErrClosed, go-smtp still ends the session quietly when
+// the client hangs up between commands.
+var errPeerClosed = &connError{err: fmt.Errorf("smtpd: the client closed the connection: %w", net.ErrClosed)}
 
 // errShutdown ends an idle session at shutdown; as a timeout it makes go-smtp
 // answer 421 4.4.2 and close.
@@ -46,6 +56,11 @@ func (e *connError) Temporary() bool { return e.timeout }
 //   - poisons itself on the first read error: every later Read fails, so
 //     nothing sent after a timeout inside DATA or BDAT can ever be read and
 //     executed as commands (go-smtp issue #196);
+//   - reports the client's end of stream as an error (errPeerClosed), so that
+//     a truncated BDAT chunk is never taken as complete;
+//   - shuts its write side after the reply that ends a refused DATA, so that
+//     go-smtp's own second reply (for a too long line) cannot reach the
+//     client;
 //   - ends idle reads once the server shuts down;
 //   - releases its connection slot and metrics exactly once on Close.
 type trackedConn struct {
@@ -58,8 +73,15 @@ type trackedConn struct {
 	inTxn       atomic.Bool // a transaction is open (MAIL accepted, not yet ended)
 	endOnWrite  atomic.Bool // leave dataMode at the next write (the reply)
 	poisoned    atomic.Bool
+	hangUp      atomic.Bool // shut the write side after the next write
+	hungUp      atomic.Bool // the write side is shut
 	closing     atomic.Bool // server shutting down
 	lastReadErr atomic.Pointer[connError]
+
+	// The door's connection verdict, decided at the first EHLO/HELO; only
+	// the connection's goroutine touches these.
+	doorChecked bool
+	doorRefusal *smtp.SMTPError
 
 	closeOnce sync.Once
 	onClose   func()
@@ -82,7 +104,7 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 		return n, nil
 	case errors.Is(err, io.EOF):
 		c.poisoned.Store(true) // the client closed: nothing more to read
-		return n, err
+		return n, errPeerClosed
 	}
 	return n, c.fail(err)
 }
@@ -103,7 +125,36 @@ func (c *trackedConn) Write(p []byte) (int, error) {
 	if c.endOnWrite.CompareAndSwap(true, false) {
 		c.dataMode.Store(false)
 	}
-	return c.Conn.Write(p)
+	if c.hungUp.Load() {
+		return 0, errConnClosed
+	}
+	n, err := c.Conn.Write(p)
+	if c.hangUp.CompareAndSwap(true, false) {
+		c.shutWrite()
+	}
+	return n, err
+}
+
+// hangUpAfterReply poisons the connection and makes the next write (the
+// reply being prepared) the last one: the write side is shut after it, so
+// the client reads that one reply and then the end of the stream. Only for a
+// reply written by the connection's own goroutine right after (DATA, not
+// BDAT, whose Data runs beside the connection's goroutine).
+func (c *trackedConn) hangUpAfterReply() {
+	c.poison()
+	c.hangUp.Store(true)
+}
+
+// shutWrite sends FIN (TCP) rather than closing, so that the unread rest of
+// the client's data does not turn the close into a reset that could destroy
+// the reply in flight. Later writes fail.
+func (c *trackedConn) shutWrite() {
+	c.hungUp.Store(true)
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+		return
+	}
+	c.Conn.Close()
 }
 
 // beginData switches to the moving DATA deadline.

@@ -1,10 +1,39 @@
 // Package smtpd is mailwiki's SMTP front door, built on emersion/go-smtp
-// v0.25.1. It validates the envelope, asks the Handler about each recipient,
-// streams DATA to Handler.Deliver and answers 250 only when Deliver has made
-// the message durable. Errors are translated into SMTP replies here and only
-// here; a client never sees internal detail.
+// v0.26.0. It owns its listeners (Open binds the plain one and the optional
+// implicit-TLS one, Addr and ImplicitTLSAddr report them, Shutdown stops
+// both), validates the envelope, runs the door (Config.Door, a
+// mailwiki.Check: connection, MAIL FROM, RCPT TO), streams the message to
+// Handler.Deliver and answers 250 only when Deliver has made it durable.
+// Errors and verdicts are translated into SMTP replies here and only here; a
+// client never sees internal detail.
 //
-// # What go-smtp v0.25.1 does not do, and how this package closes each gap
+// # The door
+//
+// Each stage asks Config.Door, usually a mailwiki.Checks chain run in order
+// up to the first rejection, whose verdict is the stage's reply (code,
+// enhanced code and sentence as given; a code that is not 4xx/5xx becomes
+// 451 4.3.0). The connection stage runs once, at the first EHLO/HELO (go-smtp
+// has no hook before its greeting); a refused client gets the refusal to
+// every EHLO/HELO and 502 5.5.1 to MAIL until it quits, and a 421 closes the
+// connection. A sender refused at MAIL opens no transaction; a recipient
+// refused at RCPT is not added. Nothing reaches the Handler, so nothing is
+// spooled. RecipientCheck turns a recipient lookup (ENOTFOUND and friends)
+// into a check; app puts it last in the chain.
+//
+// # Postmaster
+//
+// Since v0.26.0 go-smtp passes RCPT TO:<Postmaster> without a domain (RFC
+// 5321 §4.1.1.3) to the backend. It is taken as postmaster@Domain (the
+// greeting name); the local part postmaster is lower-cased in any domain
+// (§4.5.1: case-insensitive). It is then looked up as any address: mail for
+// it is published where the operator routes postmaster@<smtp.domain> (add it
+// to a tenant's addresses, e.g. an operations space), and refused otherwise
+// with 550 5.1.1 "Recipient address rejected: this server publishes mail to a
+// wiki and has no postmaster mailbox; reach its operator by other means".
+// §4.5.1 asks every server to accept postmaster mail: routing it is how an
+// operator complies. <Postmaster> is not a valid reverse path (501).
+//
+// # What go-smtp v0.26.0 does not do, and how this package closes each gap
 //
 // Measured against go-smtp directly on loopback before writing this package;
 // every gap has a regression test speaking raw SMTP lines.
@@ -43,6 +72,23 @@
 //  6. Size: go-smtp refuses a message of exactly MaxMessageBytes. body
 //     enforces the exact limit (552 5.3.4); go-smtp's own limit is set one
 //     byte higher (its SIZE advertisement is therefore one byte generous).
+//  7. BDAT truncation. go-smtp copies a chunk through an io.LimitReader,
+//     which takes an early end of stream for the chunk's end: BDAT 1000 LAST,
+//     72 bytes and a hang-up were answered 250 and the cut body published.
+//     trackedConn reports the client's end of stream as an error (wrapping
+//     net.ErrClosed, so an idle hang-up stays quiet): go-smtp abandons the
+//     chunk and the handler sees a read error, so nothing is kept.
+//     Known blind spot: over TLS, a client that ends the TLS session
+//     (close_notify) in the middle of a chunk is reported by crypto/tls as a
+//     clean io.EOF above trackedConn, which go-smtp still takes for the end
+//     of the chunk. A network failure or a dead client (no close_notify) is
+//     caught. The fix belongs upstream: compare the bytes copied with the
+//     declared size.
+//  8. Two replies to one error. After a too long line in DATA go-smtp wrote
+//     our 500 and then, its line reader still over the limit, a second 500 of
+//     its own. A DATA refusal that closes the connection now shuts the write
+//     side right after its reply (trackedConn.hangUpAfterReply): the client
+//     reads exactly one reply, then the end of the stream.
 //
 // Also: at most MaxRecipients accepted recipients (452 4.5.3; duplicates
 // count once), idle ReadTimeout between commands (421 4.4.2 from go-smtp),
@@ -50,14 +96,17 @@
 // metrics.
 //
 // Known limits: BDAT (CHUNKING, always advertised by go-smtp) gets the
-// poisoning of point 2, but a timeout inside a chunk is answered with
-// go-smtp's 554 rather than 421 before the connection closes. A refused
+// poisoning of point 2 and the truncation check of point 7, but a timeout
+// inside a chunk is answered with go-smtp's 554 rather than 421 before the
+// connection closes. A refused
 // oversized message is drained by go-smtp to its end without a size bound
 // (the moving deadline still applies).
 //
 // # Replies
 //
+//	door verdict                   its code, enhanced code and sentence
 //	ENOTFOUND (permanent)          550 5.1.1 Recipient address rejected: no such mailbox here
+//	ENOTFOUND for postmaster       550 5.1.1 (the sentence of the Postmaster section)
 //	ETOOLARGE (permanent)          552 5.3.4 Message too big for system
 //	EINVALID (permanent)           550 5.6.0 <the error's safe message>
 //	other permanent *mailwiki.Error 554 5.0.0 <the error's safe message>

@@ -1,6 +1,9 @@
 package smtpd
 
 import (
+	"errors"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -186,4 +189,102 @@ func TestLongLineInData(t *testing.T) {
 		t.Fatal("connection left open after a too long line")
 	}
 	noSmuggledMessage(t, h)
+}
+
+// rest reads the reply lines left before the server closes the connection.
+func (c *client) rest() []string {
+	c.t.Helper()
+	c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var lines []string
+	for {
+		line, err := c.text.ReadLine()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !isReset(err) {
+				c.t.Fatalf("reading to the end: %v", err)
+			}
+			return lines
+		}
+		lines = append(lines, line)
+	}
+}
+
+// An over-long line in DATA gets exactly one reply, then the end of the
+// connection (go-smtp used to follow our 500 with a second 500 of its own).
+func TestLongLineInDataOneReply(t *testing.T) {
+	t.Parallel()
+	h := &fakeHandler{}
+	cfg := testConfig()
+	cfg.MaxLineLength = 1000
+	c := dial(t, startServer(t, cfg, h))
+	c.greet()
+	c.startData("s@example.org", "r@wiki.test")
+	c.send("Subject: x\r\n\r\n" + strings.Repeat("x", 3000) + "\r\n.\r\n")
+	if lines := c.rest(); len(lines) != 1 || lines[0] != "500 5.4.0 Line too long, closing connection" {
+		t.Fatalf("replies after the long line: %q, want exactly one 500 5.4.0", lines)
+	}
+	if len(h.accepted()) != 0 {
+		t.Fatal("a message with a too long line was accepted")
+	}
+}
+
+// A BDAT chunk cut short by the client's hang-up is never a message: go-smtp
+// reads chunks through an io.LimitReader, which took the early end of stream
+// for the chunk's end and answered 250 with the cut body.
+func TestTruncatedBDATRefused(t *testing.T) {
+	t.Parallel()
+	body := "Subject: cut\r\n\r\n" + strings.Repeat("y", 54) + "\r\n" // 72 bytes of 1000 declared
+	for _, tc := range []struct {
+		name  string
+		first string // a complete chunk sent before the cut one, if any
+	}{
+		{"single chunk", ""},
+		{"after a complete chunk", "BDAT 10\r\n0123456789"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sp := newTestSpool(t)
+			h := &fakeHandler{store: sp.deliver}
+			c := dial(t, startServer(t, testConfig(), h))
+			c.greet()
+			expect(t, "MAIL", c.cmd("MAIL FROM:<s@example.org>"), "250 ")
+			expect(t, "RCPT", c.cmd("RCPT TO:<r@wiki.test>"), "250 ")
+			if tc.first != "" {
+				c.send(tc.first)
+				expect(t, "first chunk", c.reply(), "250 ")
+			}
+			c.send("BDAT 1000 LAST\r\n" + body)
+			c.conn.(*net.TCPConn).CloseWrite() // the client hangs up mid-chunk
+			for _, line := range c.rest() {
+				if strings.HasPrefix(line, "2") {
+					t.Fatalf("truncated chunk answered %q", line)
+				}
+			}
+			eventually(t, "the handler to finish", func() bool { _, ds := h.calls(); return len(ds) == 1 })
+			if ds := h.accepted(); len(ds) != 0 {
+				t.Fatalf("truncated message accepted: %q", ds[0].body)
+			}
+			if n := sp.files(t); n != 0 {
+				t.Fatalf("spool holds %d files after a truncated BDAT", n)
+			}
+		})
+	}
+}
+
+// A complete BDAT transaction is still accepted, the client hanging up right
+// after its last chunk or not.
+func TestCompleteBDATAccepted(t *testing.T) {
+	t.Parallel()
+	h := &fakeHandler{}
+	c := dial(t, startServer(t, testConfig(), h))
+	c.greet()
+	expect(t, "MAIL", c.cmd("MAIL FROM:<s@example.org>"), "250 ")
+	expect(t, "RCPT", c.cmd("RCPT TO:<r@wiki.test>"), "250 ")
+	c.send("BDAT 16\r\nSubject: whole\r\n")
+	expect(t, "chunk", c.reply(), "250 ")
+	c.send("BDAT 8 LAST\r\n\r\nbody\r\n")
+	c.conn.(*net.TCPConn).CloseWrite()
+	expect(t, "last chunk", c.reply(), "250 2.0.0 Ok: queued as ")
+	if ds := h.accepted(); len(ds) != 1 || string(ds[0].body) != "Subject: whole\r\n\r\nbody\r\n" {
+		t.Fatalf("deliveries %+v", ds)
+	}
 }

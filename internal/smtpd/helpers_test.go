@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/textproto"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/metrics"
 )
 
 // delivery is one recorded Deliver call.
@@ -22,8 +24,9 @@ type delivery struct {
 	err  error // what Deliver returned
 }
 
-// fakeHandler records calls. Unknown recipients get ENOTFOUND; deliverErr, if
-// set, is returned after the body was read; store, if set, receives the body.
+// fakeHandler records calls. Its door (startServer installs it) looks
+// recipients up: unknown ones get ENOTFOUND. deliverErr, if set, is returned
+// after the body was read; store, if set, receives the body.
 type fakeHandler struct {
 	unknown    map[string]bool
 	deliverErr error
@@ -31,19 +34,30 @@ type fakeHandler struct {
 
 	mu         sync.Mutex
 	recipients []string
-	infos      []SessionInfo
+	infos      []mailwiki.SessionInfo
 	deliveries []delivery
 }
 
-func (h *fakeHandler) Recipient(_ context.Context, s SessionInfo, rcpt string) error {
+// lookup is the recipient lookup behind the handler's door.
+func (h *fakeHandler) lookup(_ context.Context, rcpt string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.recipients = append(h.recipients, rcpt)
-	h.infos = append(h.infos, s)
 	if h.unknown[rcpt] {
 		return mailwiki.Errorf(mailwiki.ENOTFOUND, "unknown recipient %s", rcpt)
 	}
 	return nil
+}
+
+// door is RecipientCheck over lookup, recording each session it is asked in.
+func (h *fakeHandler) door() mailwiki.Check {
+	rc := RecipientCheck(h.lookup)
+	return mailwiki.CheckFuncs{Recipient: func(ctx context.Context, s mailwiki.SessionInfo, rcpt string) mailwiki.Verdict {
+		h.mu.Lock()
+		h.infos = append(h.infos, s)
+		h.mu.Unlock()
+		return rc.CheckRecipient(ctx, s, rcpt)
+	}}
 }
 
 func (h *fakeHandler) Deliver(ctx context.Context, env *mailwiki.Envelope, body io.Reader) error {
@@ -85,27 +99,38 @@ func testConfig() Config {
 	return Config{Domain: "mx.test", ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, DataTimeout: 10 * time.Second}
 }
 
+// startServer opens a server on 127.0.0.1:0 (and, with ImplicitTLSAddr set,
+// that listener too); a *fakeHandler's door is installed when cfg has none.
+// The server is shut down when the test ends.
 func startServer(t *testing.T, cfg Config, h Handler) *Server {
 	t.Helper()
-	s, err := New(cfg, h, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ln) }()
-	eventually(t, "Serve to start", func() bool { return s.Addr() != nil })
+	s := newServer(t, cfg, h, nil, nil)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		s.Shutdown(ctx)
-		if err := <-done; err != nil {
-			t.Errorf("Serve returned %v after Shutdown", err)
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
 		}
 	})
+	return s
+}
+
+// newServer opens a server as startServer does, without shutting it down.
+func newServer(t *testing.T, cfg Config, h Handler, logger *slog.Logger, m *metrics.Metrics) *Server {
+	t.Helper()
+	if fh, ok := h.(*fakeHandler); ok && cfg.Door == nil {
+		cfg.Door = fh.door()
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	s, err := New(cfg, h, logger, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 

@@ -22,14 +22,7 @@ import (
 func TestShutdownLetsDataFinish(t *testing.T) {
 	t.Parallel()
 	h := &fakeHandler{}
-	s, err := New(testConfig(), h, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	eventually(t, "Serve to start", func() bool { return s.Addr() != nil })
+	s := newServer(t, testConfig(), h, nil, nil)
 
 	idle := dial(t, s)
 	idle.greet()
@@ -45,7 +38,7 @@ func TestShutdownLetsDataFinish(t *testing.T) {
 		down <- s.Shutdown(ctx)
 	}()
 	expect(t, "idle session at shutdown", idle.reply(), "421 ")
-	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+	if _, err := net.DialTimeout("tcp", s.Addr().String(), time.Second); err == nil {
 		// The listener may take a moment to close; a connection accepted
 		// now must still not be served.
 		t.Log("dial after Shutdown connected; the listener was not closed yet")
@@ -59,9 +52,6 @@ func TestShutdownLetsDataFinish(t *testing.T) {
 	if err := <-down; err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	if err := <-served; err != nil {
-		t.Fatalf("Serve after Shutdown: %v", err)
-	}
 	if ds := h.accepted(); len(ds) != 1 || !strings.Contains(string(ds[0].body), "second half") {
 		t.Fatalf("deliveries %+v", ds)
 	}
@@ -69,10 +59,7 @@ func TestShutdownLetsDataFinish(t *testing.T) {
 
 func TestShutdownDeadlineClosesStragglers(t *testing.T) {
 	t.Parallel()
-	s, _ := New(testConfig(), &fakeHandler{}, nil, nil)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	go s.Serve(ln)
-	eventually(t, "Serve to start", func() bool { return s.Addr() != nil })
+	s := newServer(t, testConfig(), &fakeHandler{}, nil, nil)
 	c := dial(t, s)
 	c.greet()
 	c.startData("s@example.org", "r@wiki.test") // and never finishes
@@ -184,11 +171,13 @@ func TestImplicitTLS(t *testing.T) {
 	srvTLS, pool := selfSigned(t)
 	cfg := testConfig()
 	cfg.TLSConfig = srvTLS
+	cfg.ImplicitTLSAddr = "127.0.0.1:0"
 	h := &fakeHandler{}
 	s := startServer(t, cfg, h)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	go s.serveTLS(ln)
-	c, err := smtp.DialTLS(ln.Addr().String(), &tls.Config{ServerName: "mx.test", RootCAs: pool})
+	if s.ImplicitTLSAddr() == nil || s.ImplicitTLSAddr().String() == s.Addr().String() {
+		t.Fatalf("implicit TLS listener %v, plain %v", s.ImplicitTLSAddr(), s.Addr())
+	}
+	c, err := smtp.DialTLS(s.ImplicitTLSAddr().String(), &tls.Config{ServerName: "mx.test", RootCAs: pool})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +222,7 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("%s: Validate() = %v, want %q", tc.name, err, tc.want)
 		}
 	}
-	if d := (Config{}).withDefaults(); d.MaxMessageBytes != 30<<20 || d.MaxRecipients != 50 || d.Addr != ":25" || d.Domain == "" {
+	if d := (Config{}).WithDefaults(); d.MaxMessageBytes != 30<<20 || d.MaxRecipients != 50 || d.Addr != ":25" || d.Domain == "" {
 		t.Fatalf("defaults: %+v", d)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -56,13 +55,7 @@ func TestLogsAndMetrics(t *testing.T) {
 	var logs syncBuffer
 	m := metrics.New(nil, nil)
 	h := &fakeHandler{unknown: map[string]bool{"nobody@wiki.test": true}}
-	s, err := New(testConfig(), h, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	go s.Serve(ln)
-	eventually(t, "Serve to start", func() bool { return s.Addr() != nil })
+	s := newServer(t, testConfig(), h, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), m)
 	c := dial(t, s)
 	c.greet()
 	expect(t, "MAIL", c.cmd("MAIL FROM:<s@example.org>"), "250 ")

@@ -18,7 +18,7 @@ import (
 type session struct {
 	srv  *Server
 	conn *trackedConn
-	info SessionInfo
+	info mailwiki.SessionInfo
 	log  *slog.Logger
 
 	from string
@@ -40,6 +40,8 @@ func (s *session) refuse(reply *smtp.SMTPError, reason, what string, attrs ...an
 	return reply
 }
 
+// Mail validates the reverse path (RFC 5321 §4.1.1.2; <> is allowed) and
+// asks the door; any refusal leaves no transaction open.
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	s.Reset()
 	if s.conn.closing.Load() || s.conn.poisoned.Load() {
@@ -51,6 +53,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 			return s.refuse(addrReply(prob), metrics.ReasonBadAddress, "MAIL")
 		}
 		from = canon
+	}
+	if reply := s.checkSender(from); reply != nil {
+		return reply
 	}
 	s.from, s.utf8 = from, opts.UTF8
 	s.conn.inTxn.Store(true)
@@ -64,8 +69,10 @@ func addrReply(p addrProblem) *smtp.SMTPError {
 	return replyBadSyntax
 }
 
+// Rcpt validates the forward path (<Postmaster> without a domain included,
+// RFC 5321 §4.1.1.3), enforces MaxRecipients and asks the door.
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	canon, prob := checkAddress(to, s.utf8)
+	canon, prob := canonicalRecipient(to, s.utf8, s.srv.cfg.Domain)
 	if prob != addrOK {
 		return s.refuse(addrReply(prob), metrics.ReasonBadAddress, "RCPT")
 	}
@@ -75,13 +82,8 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if len(s.to) >= s.srv.cfg.MaxRecipients {
 		return s.refuse(replyTooManyRcpt, metrics.ReasonTooManyRcpts, "RCPT", "limit", s.srv.cfg.MaxRecipients)
 	}
-	if err := s.srv.h.Recipient(s.srv.ctx, s.sessionInfo(), canon); err != nil {
-		reply, reason := translate(err, metrics.ReasonOther)
-		attrs := []any{"err_code", mailwiki.ErrorCode(err)}
-		if reply.Code/100 == 4 {
-			attrs = append(attrs, "err", err) // a failure to diagnose, not a verdict on the address
-		}
-		return s.refuse(reply, reason, "RCPT", attrs...)
+	if reply := s.checkRecipient(canon); reply != nil {
+		return reply
 	}
 	if s.seen == nil {
 		s.seen = make(map[string]bool)
@@ -90,8 +92,6 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.to = append(s.to, canon)
 	return nil
 }
-
-func (s *session) sessionInfo() SessionInfo { return s.info }
 
 // Data hands the message to the handler and decides the reply from what it
 // observed on the wire first and from the handler's error second.
@@ -138,11 +138,18 @@ func (s *session) Data(r io.Reader) error {
 
 // wireVerdict returns the reply for a body that could not be read cleanly,
 // or nil. Bare CR/LF on DATA closes the connection after the reply (the rest
-// of the stream is not trusted); so does any read error (issue #196).
+// of the stream is not trusted); so does any read error (issue #196), after
+// exactly one reply on DATA: go-smtp would follow a too long line with a
+// second 500 of its own. A BDAT chunk cut short by the client's hang-up is a
+// read error too (errPeerClosed), never a complete message.
 func (s *session) wireVerdict(b *body, r io.Reader, bdat bool, log *slog.Logger) *smtp.SMTPError {
 	switch {
 	case b.rerr != nil:
-		s.conn.poison()
+		if bdat {
+			s.conn.poison()
+		} else {
+			s.conn.hangUpAfterReply()
+		}
 		reply, reason := replyConnError, metrics.ReasonOther
 		var ce *connError
 		switch {

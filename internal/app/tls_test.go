@@ -1,0 +1,167 @@
+package app_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/smtp"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mailwiki/mailwiki/internal/app"
+	"github.com/mailwiki/mailwiki/internal/config"
+	"github.com/mailwiki/mailwiki/internal/sandbox"
+)
+
+// testCert writes a self-signed certificate for 127.0.0.1 and mx.test and its
+// key as PEM files and returns their paths and the certificate's pool.
+func testCert(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.test"},
+		DNSNames: []string{"mx.test"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	writePEM(t, certFile, "CERTIFICATE", der)
+	writePEM(t, keyFile, "EC PRIVATE KEY", keyDER)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+func writePEM(t *testing.T, path, kind string, der []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImplicitTLSListener: smtp.implicit_tls_listen is opened by the server
+// (RFC 8314 submission over TLS from the first byte) and a message sent
+// through it, by Go's net/smtp and by Python's smtplib.SMTP_SSL when Python
+// is installed, is published to the sandbox.
+func TestImplicitTLSListener(t *testing.T) {
+	t.Parallel()
+	certFile, keyFile, pool := testCert(t)
+	b := setup(t, func(c *config.Config) {
+		c.SMTP.TLSCertFile, c.SMTP.TLSKeyFile = certFile, keyFile
+		c.SMTP.ImplicitTLSListen = "127.0.0.1:0"
+	})
+	addr := b.main.SMTPImplicitTLSAddr()
+	if addr == "" || addr == b.main.SMTPAddr() {
+		t.Fatalf("implicit TLS address %q (plain %q)", addr, b.main.SMTPAddr())
+	}
+	sendOverTLS(t, addr, &tls.Config{ServerName: "mx.test", RootCAs: pool, MinVersion: tls.VersionTLS12},
+		"Subject: over implicit TLS\r\nFrom: alice@example.org\r\nTo: "+app.DemoAddress+"\r\n\r\nsealed from the first byte\r\n")
+	waitTitle(t, b, "over implicit TLS")
+
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("python3 not installed: smtplib.SMTP_SSL not tried")
+		return
+	}
+	sendWithPython(t, py, addr, certFile)
+	waitTitle(t, b, "from smtplib over TLS")
+}
+
+// sendOverTLS dials addr with TLS and sends msg with net/smtp.
+func sendOverTLS(t *testing.T, addr string, cfg *tls.Config, msg string) {
+	t.Helper()
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !conn.ConnectionState().HandshakeComplete {
+		t.Fatal("no TLS handshake")
+	}
+	c, err := smtp.NewClient(conn, "mx.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		t.Error("STARTTLS offered inside implicit TLS")
+	}
+	if err := c.Mail("alice@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt(app.DemoAddress); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(w, msg)
+	if err := w.Close(); err != nil {
+		t.Fatalf("end of data: %v", err)
+	}
+	if err := c.Quit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sendWithPython(t *testing.T, py, addr, caFile string) {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(addr)
+	script := `
+import smtplib, ssl, sys
+from email.message import EmailMessage
+m = EmailMessage()
+m["From"] = "alice@example.org"
+m["To"] = sys.argv[4]
+m["Subject"] = "from smtplib over TLS"
+m.set_content("hello over TLS")
+ctx = ssl.create_default_context(cafile=sys.argv[3])
+with smtplib.SMTP_SSL(sys.argv[1], int(sys.argv[2]), context=ctx, timeout=20) as c:
+    c.send_message(m)
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, py, "-c", script, host, port, caFile, app.DemoAddress).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python smtplib.SMTP_SSL: %v\n%s", err, out)
+	}
+}
+
+// waitTitle waits until a page with title is in the DEMO space.
+func waitTitle(t *testing.T, b *bundle, title string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		for _, p := range b.sandbox.Pages(sandbox.DemoSpaceKey) {
+			if p.Title == title {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no page %q within 20 s; logs:\n%s", title, b.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
