@@ -112,7 +112,7 @@ func inspect(args []string) error {
 func runSandbox(ctx context.Context, args []string) error {
 	fs := newFlags("sandbox")
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
-	state := fs.String("state", "", "file keeping the sandbox's content across restarts")
+	state := fs.String("state", "", "file keeping the sandbox's content across restarts (SQLite; a JSON state file of an older version is migrated)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -121,6 +121,7 @@ func runSandbox(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer sb.Close() // after Shutdown: no change is in flight any more
 	sb.SeedDemo()
 	srv := &http.Server{Addr: *addr, Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -28,8 +28,9 @@ const (
 	createOrUpdate                   // PUT: a known name gets a new version
 )
 
-// attach stores the uploads on a page, all or nothing, and returns a
-// snapshot of each attachment touched, in request order.
+// attach stores the uploads on a page, all or nothing (in memory and in the
+// state file), and returns a snapshot of each attachment touched, in
+// request order.
 func (s *Sandbox) attach(pageID, author string, ups []upload, mode attachMode) ([]attachment, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -46,7 +47,7 @@ func (s *Sandbox) attach(pageID, author string, ups []upload, mode attachMode) (
 		undo = append(undo, u)
 		out = append(out, a)
 	}
-	if err := s.persist(); err != nil {
+	if err := s.save(func(w stateTx) error { return w.attachments(out) }); err != nil {
 		for i := len(undo) - 1; i >= 0; i-- {
 			undo[i]()
 		}

@@ -44,7 +44,8 @@ func (in *newPage) check() error {
 	return nil
 }
 
-// createPage validates and stores a page, persisting the state. The space
+// createPage validates and stores a page, durably when there is a state
+// file. The space
 // must exist (404), the parent must be a page of the same space (404), and
 // a current page's title must be unused in the space, ignoring case (400).
 func (s *Sandbox) createPage(in newPage) (Page, error) {
@@ -62,7 +63,7 @@ func (s *Sandbox) createPage(in newPage) (Page, error) {
 		CreatedAt: s.now().UTC(),
 	}
 	s.st.Pages = append(s.st.Pages, p)
-	if err := s.persist(); err != nil {
+	if err := s.save(func(w stateTx) error { return w.page(p) }); err != nil {
 		s.st.Pages = s.st.Pages[:len(s.st.Pages)-1]
 		return Page{}, fmt.Errorf("sandbox: create page in space %s: %w", in.SpaceID, err)
 	}

@@ -32,11 +32,17 @@
 // /wiki/spaces/{KEY}/pages/{id}/{title}, renders its storage body as HTML
 // (attachment images shown, macros as labelled boxes, everything escaped).
 //
-// Content (spaces, pages, attachments and their bytes) is kept in memory and,
-// when Options.StatePath is set, in a JSON file rewritten atomically (temporary
-// file, fsync, rename, directory fsync) after each mutation and loaded by New.
-// Credentials are never written to the state file. The store is sized for tests
-// and demos: lookups are linear scans.
+// Content (spaces, pages, attachments with every version's bytes, and the id
+// counter) is kept in memory and, when Options.StatePath is set, in a SQLite
+// database (modernc.org/sqlite, WAL, synchronous=FULL) loaded by New: each
+// change is one transaction, durable before the HTTP answer is written, so
+// that an acknowledged change survives the process being killed, and ids are
+// never handed out twice across restarts. A change whose write fails is undone
+// in memory and answered 500. The file belongs to one process at a time
+// (exclusive locking) until Close. A JSON state file of older versions is
+// migrated at the first start, and kept beside the database. Credentials are
+// never written to the state file. Lookups are linear scans: the sandbox is
+// sized for tests, demos and benchmarks of some ten thousand pages.
 //
 // A Sandbox is safe for concurrent use.
 package sandbox

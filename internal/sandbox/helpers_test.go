@@ -50,6 +50,7 @@ func setupWith(t *testing.T, opts Options) *bundle {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	t.Cleanup(func() { sb.Close() })
 	sb.SeedDemo()
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)

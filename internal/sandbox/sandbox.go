@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,8 +21,10 @@ const (
 // Options configures a Sandbox. The zero value is usable: no persistence, logs
 // discarded, the wall clock.
 type Options struct {
-	// StatePath, if set, is a JSON file holding the content across restarts:
-	// loaded by New, rewritten atomically after each mutation.
+	// StatePath, if set, is a SQLite file holding the content across
+	// restarts: loaded by New, each change committed durably before it is
+	// acknowledged, owned by this Sandbox until Close. A JSON state file of
+	// an older version is migrated (see openState).
 	StatePath string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -31,25 +34,25 @@ type Options struct {
 // the root of a server so that its routes live under /wiki. Safe for
 // concurrent use.
 type Sandbox struct {
-	log       *slog.Logger
-	now       func() time.Time
-	statePath string
-	mux       *http.ServeMux
-	faults    faults
+	log    *slog.Logger
+	now    func() time.Time
+	mux    *http.ServeMux
+	faults faults
 
-	mu    sync.Mutex // guards st and creds
+	mu    sync.Mutex // guards st, creds and db
 	st    state
 	creds credentials
+	db    *stateDB // nil without Options.StatePath
 }
 
-// New returns a Sandbox, loading opts.StatePath if it exists.
+// New returns a Sandbox, loading opts.StatePath if it exists. With a state
+// file, the caller must Close the Sandbox.
 func New(opts Options) (*Sandbox, error) {
 	s := &Sandbox{
-		log:       opts.Logger,
-		now:       opts.Now,
-		statePath: opts.StatePath,
-		st:        newState(),
-		creds:     newCredentials(),
+		log:   opts.Logger,
+		now:   opts.Now,
+		st:    newState(),
+		creds: newCredentials(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -57,15 +60,39 @@ func New(opts Options) (*Sandbox, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.statePath != "" {
-		st, err := loadState(s.statePath)
+	if opts.StatePath != "" {
+		db, st, err := openState(context.Background(), opts.StatePath, s.log)
 		if err != nil {
-			return nil, fmt.Errorf("sandbox: load state %q: %w", s.statePath, err)
+			return nil, fmt.Errorf("sandbox: load state %q: %w", opts.StatePath, err)
 		}
-		s.st = st
+		s.db, s.st = db, st
 	}
 	s.mux = s.routes()
 	return s, nil
+}
+
+// Close closes the state file, if any, releasing it for another process.
+// Call it once nothing is served any more: changes attempted afterwards fail
+// (500) and are not kept. Calls after the first do nothing.
+func (s *Sandbox) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	return s.db.close() // idempotent; later writes fail: the database is closed
+}
+
+// save writes one change to the state file, if there is one, together with
+// NextID, and returns once it is durable. It runs to completion whatever
+// happens to the request that caused it: the change is already visible in
+// memory, and undone there by the caller only if save fails. The caller
+// holds s.mu.
+func (s *Sandbox) save(f func(w stateTx) error) error {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.write(context.Background(), s.st.NextID, f)
 }
 
 // ServeHTTP serves the REST API, downloads, the HTML pages and /sandbox/faults.

@@ -80,7 +80,9 @@ func accountID(name string) string {
 }
 
 // AddSpace creates a space, or returns the existing one with that key (the
-// name is then left unchanged).
+// name is then left unchanged). If the state file cannot be written, the
+// error is logged and the space is not added: the Space returned is then
+// not found by later calls.
 func (s *Sandbox) AddSpace(key, name string) Space {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -89,8 +91,9 @@ func (s *Sandbox) AddSpace(key, name string) Space {
 	}
 	sp := &Space{ID: s.st.newID(), Key: key, Name: name, CreatedAt: s.now().UTC()}
 	s.st.Spaces = append(s.st.Spaces, sp)
-	if err := s.persist(); err != nil {
-		s.log.Error("sandbox: persist state after adding a space", "space", key, "err", err)
+	if err := s.save(func(w stateTx) error { return w.space(sp) }); err != nil {
+		s.st.Spaces = s.st.Spaces[:len(s.st.Spaces)-1]
+		s.log.Error("sandbox: space not added: the state file cannot be written", "space", key, "err", err)
 	}
 	return *sp
 }
