@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/mailwiki/mailwiki/internal/app"
@@ -27,10 +28,11 @@ func demo(ctx context.Context, args []string) error {
 		return err
 	}
 	m := &app.Main{Config: cfg, Logger: logger("info"), SandboxListen: *sandboxAddr}
-	if *sandboxURL != "" {
-		m.SandboxListen = ""
-		m.Config.Tenants[0].BaseURL = *sandboxURL
+	kept, closeSandbox, err := demoSandbox(m, *sandboxURL, *dataDir)
+	if err != nil {
+		return err
 	}
+	defer closeSandbox() // after m.Close: the sandbox is no longer served
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
@@ -39,16 +41,43 @@ func demo(ctx context.Context, args []string) error {
 		site = *sandboxURL
 	}
 	printNextSteps(m.SMTPAddr(), site)
-	if !*noSample {
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		if err := app.SendSample(sctx, m.SMTPAddr(), time.Now()); err != nil {
-			fmt.Fprintln(os.Stderr, "the sample message could not be sent:", err)
-		}
-		cancel()
+	if kept > 0 {
+		fmt.Fprintf(os.Stderr, "The sandbox kept the %d pages of earlier runs (%s); the sample message is sent on the first start only.\n",
+			kept, filepath.Join(*dataDir, app.DemoSandboxFile))
+	} else if !*noSample {
+		sendSample(ctx, m.SMTPAddr())
 	}
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping…")
 	return m.Close()
+}
+
+// demoSandbox points m at the demo's sandbox: the one at url when set,
+// otherwise one served in-process whose content is kept in dataDir across
+// restarts. It returns how many pages of space DEMO the in-process sandbox
+// kept from earlier runs, and a function closing it, to call after m.Close.
+func demoSandbox(m *app.Main, url, dataDir string) (int, func() error, error) {
+	if url != "" {
+		m.SandboxListen = ""
+		m.Config.Tenants[0].BaseURL = url
+		return 0, func() error { return nil }, nil
+	}
+	sb, err := app.OpenDemoSandbox(dataDir, m.Logger)
+	if err != nil {
+		return 0, nil, err
+	}
+	m.Sandbox = sb
+	return len(sb.Pages(sandbox.DemoSpaceKey)), sb.Close, nil
+}
+
+// sendSample sends the sample message, reporting a failure without
+// stopping the demo.
+func sendSample(ctx context.Context, smtpAddr string) {
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := app.SendSample(sctx, smtpAddr, time.Now()); err != nil {
+		fmt.Fprintln(os.Stderr, "the sample message could not be sent:", err)
+	}
 }
 
 func printNextSteps(smtpAddr, site string) {

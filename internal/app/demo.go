@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"io/fs"
+	"log/slog"
 	"mime/multipart"
 	"net/smtp"
 	"net/textproto"
@@ -55,6 +56,30 @@ func DemoConfig(dataDir, smtpAddr, httpAddr string) (config.Config, error) {
 		Addresses:         []config.Address{{Address: DemoAddress, Space: sandbox.DemoSpaceKey}},
 	}}
 	return cfg, nil
+}
+
+// DemoSandboxFile is the in-process sandbox's state file in the demo's data
+// directory.
+const DemoSandboxFile = "sandbox.db"
+
+// OpenDemoSandbox opens the demo site (SeedDemo) with its content kept in
+// DATA_DIR/sandbox.db: a restarted demo serves the same pages at the same
+// URLs and never hands out an id twice. The caller serves it as
+// Main.Sandbox and closes it after Main.Close; while open, no other process
+// can use that file. A nil log discards the sandbox's logs.
+func OpenDemoSandbox(dataDir string, log *slog.Logger) (*sandbox.Sandbox, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: data dir: %w", err)
+	}
+	if log != nil {
+		log = log.With("component", "sandbox")
+	}
+	sb, err := sandbox.New(sandbox.Options{StatePath: filepath.Join(dataDir, DemoSandboxFile), Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	sb.SeedDemo()
+	return sb, nil
 }
 
 // demoMasterKey reads DATA_DIR/master.key, creating it (0600) on first use.

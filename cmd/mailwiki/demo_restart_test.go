@@ -1,0 +1,124 @@
+package main_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/smtp"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDemoKeepsItsPagesAcrossRestarts runs `mailwiki demo`, sends a mail,
+// stops the demo and starts it again on the same --data-dir: the page is
+// still served at the same URL under the same id, the sample message is not
+// published a second time, and a new page gets a new id.
+func TestDemoKeepsItsPagesAcrossRestarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	data := filepath.Join(t.TempDir(), "data")
+	sandboxAddr := freeAddr(t)
+	site := "http://" + sandboxAddr + "/wiki"
+
+	first := startDemo(t, data, sandboxAddr)
+	sample := waitTitle(t, site, "Hello from mailwiki")
+	sendMail(t, first.smtpAddr, "Before the restart", "Kept across restarts.")
+	kept := waitTitle(t, site, "Before the restart")
+	first.stop(t)
+
+	again := startDemo(t, data, sandboxAddr)
+	defer again.stop(t)
+	if id := waitTitle(t, site, "Before the restart"); id != kept {
+		t.Fatalf("the page changed id across the restart: %s → %s", kept, id)
+	}
+	pageShows(t, site+"/spaces/DEMO/pages/"+kept, "Kept across restarts.")
+	sendMail(t, again.smtpAddr, "After the restart", "New.")
+	fresh := waitTitle(t, site, "After the restart")
+	if n, _ := strconv.Atoi(fresh); n <= mustAtoi(t, kept) || n <= mustAtoi(t, sample) {
+		t.Fatalf("id %s handed out after the restart; earlier pages %s and %s", fresh, sample, kept)
+	}
+	time.Sleep(time.Second) // time for a second sample, were it sent, to be published
+	titles := spaceTitles(t, site)
+	if len(titles) != 3 || !titles["Hello from mailwiki"] {
+		t.Fatalf("DEMO after the restart holds %v, want the sample once and the two mails", titles)
+	}
+}
+
+// demoProc is a running `mailwiki demo`.
+type demoProc struct {
+	cmd      *exec.Cmd
+	smtpAddr string
+}
+
+// startDemo runs the demo on dataDir with the sandbox on sandboxAddr and
+// returns once it prints its instructions.
+func startDemo(t *testing.T, dataDir, sandboxAddr string) *demoProc {
+	t.Helper()
+	p := &demoProc{smtpAddr: freeAddr(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	p.cmd = exec.CommandContext(ctx, bin, "demo", "--data-dir", dataDir,
+		"--smtp-addr", p.smtpAddr, "--http-addr", freeAddr(t), "--sandbox-addr", sandboxAddr)
+	stderr, _ := p.cmd.StderrPipe()
+	p.cmd.Stdout = io.Discard
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	readUntil(t, stderr, "Stop with Ctrl-C.")
+	return p
+}
+
+// stop sends Ctrl-C and waits for a clean exit.
+func (p *demoProc) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo did not stop cleanly on Ctrl-C: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("demo did not stop within 40 s of Ctrl-C")
+	}
+}
+
+// sendMail sends a text mail to the demo address over SMTP.
+func sendMail(t *testing.T, smtpAddr, subject, body string) {
+	t.Helper()
+	msg := "From: you@example.org\r\nTo: docs@demo.mailwiki.test\r\nSubject: " + subject + "\r\n\r\n" + body + "\r\n"
+	if err := smtp.SendMail(smtpAddr, nil, "you@example.org", []string{"docs@demo.mailwiki.test"}, []byte(msg)); err != nil {
+		t.Fatalf("send %q: %v", subject, err)
+	}
+}
+
+// pageShows checks that the page's web view holds text.
+func pageShows(t *testing.T, url, text string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), text) {
+		t.Fatalf("%s: status %d, want 200 with %q", url, resp.StatusCode, text)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("id %q is not numeric", s)
+	}
+	return n
+}
