@@ -54,7 +54,6 @@ type Main struct {
 	spool   *spool.Spool
 	queue   *job.Queue
 	smtp    *smtpd.Server
-	smtpLn  net.Listener
 	http    *http.Server
 	httpLn  net.Listener
 	sandSrv *http.Server
@@ -214,7 +213,12 @@ func (m *Main) serveHTTP(srv *http.Server, ln net.Listener, name string) {
 }
 
 // SMTPAddr is the bound SMTP address ("" before Run).
-func (m *Main) SMTPAddr() string { return addrOf(m.smtpLn) }
+func (m *Main) SMTPAddr() string {
+	if m.smtp == nil || m.smtp.Addr() == nil {
+		return ""
+	}
+	return m.smtp.Addr().String()
+}
 
 // HTTPAddr is the bound HTTP address ("" before Run).
 func (m *Main) HTTPAddr() string { return addrOf(m.httpLn) }

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
-	"net"
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/config"
@@ -65,7 +64,7 @@ func (m *Main) startSMTP(tenants *tenant.Static) error {
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	m.smtp, m.smtpLn = srv, boundAddr{srv.Addr()}
+	m.smtp = srv
 	m.smtpServer.Store(srv)
 	return nil
 }
@@ -78,12 +77,3 @@ func (m *Main) SMTPImplicitTLSAddr() string {
 	}
 	return m.smtp.ImplicitTLSAddr().String()
 }
-
-// boundAddr stands in for the SMTP listener, which the server owns, so that
-// SMTPAddr (which reads m.smtpLn) reports the bound address. It accepts
-// nothing; closing it is a no-op.
-type boundAddr struct{ addr net.Addr }
-
-func (b boundAddr) Accept() (net.Conn, error) { return nil, net.ErrClosed }
-func (b boundAddr) Close() error              { return nil }
-func (b boundAddr) Addr() net.Addr            { return b.addr }
