@@ -83,3 +83,18 @@ func (r *segmentReader) expectEOF() error {
 }
 
 func (r *segmentReader) Close() error { return r.f.Close() }
+
+// plaintextSize is the plaintext length a well-formed file of this size
+// holds: every segment costs its tag. It is only an estimate for sizing a
+// buffer (0 when the file cannot be stat'ed); authentication decides what
+// the file really holds.
+func (r *segmentReader) plaintextSize() int64 {
+	fi, err := r.f.Stat()
+	if err != nil {
+		return 0
+	}
+	ct := fi.Size() - int64(len(r.hdr.raw))
+	seg := int64(r.hdr.segSize + tagSize)
+	segments := max((ct+seg-1)/seg, 1)
+	return max(ct-segments*tagSize, 0)
+}

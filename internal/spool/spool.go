@@ -191,6 +191,14 @@ func (s *Spool) createTemp(id string) (*os.File, string, error) {
 // authenticates as it goes (see the package documentation for what a read
 // error means). The caller must Close it.
 func (s *Spool) Reader(ctx context.Context, id string) (io.ReadCloser, error) {
+	r, err := s.open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (s *Spool) open(ctx context.Context, id string) (*segmentReader, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -226,18 +234,37 @@ func (s *Spool) newReader(f *os.File, id string) (*segmentReader, error) {
 }
 
 // ReadAll returns the whole plaintext of message id, or nothing if any part of
-// it fails authentication. Use Reader for large messages.
+// it fails authentication. Use Reader for large messages. The plaintext is
+// read into one slice sized from the file's length, so a message costs its
+// size in memory once (io.ReadAll would hold about twice that while
+// growing).
 func (s *Spool) ReadAll(ctx context.Context, id string) ([]byte, error) {
-	r, err := s.Reader(ctx, id)
+	r, err := s.open(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
+	return readAllSized(r, r.plaintextSize())
+}
+
+// readAllSized reads r to its end into a slice of capacity size+1 (the extra
+// byte lets the final read see io.EOF without growing); more than size bytes
+// still read correctly, growing as append does.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, max(size, 0)+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return b, nil
 }
 
 // Delete removes message id and fsyncs the directory. A missing message is
