@@ -184,12 +184,33 @@ func guardRedirects(hc *http.Client, allowHTTP bool) *http.Client {
 
 // request is one logical call; body is replayed on every attempt.
 type request struct {
-	method      string
-	path        string // escaped, relative to the base URL, e.g. /api/v2/pages
-	query       url.Values
-	body        []byte
+	method string
+	path   string // escaped, relative to the base URL, e.g. /api/v2/pages
+	query  url.Values
+	// body is sent as the concatenation of its slices, in order, without
+	// joining them (an upload's slices are its files' own data); they are
+	// never written to. nil: no body.
+	body        [][]byte
 	contentType string
 	header      http.Header
+}
+
+// bodyLen is the body's length in bytes.
+func (r *request) bodyLen() int64 {
+	var n int64
+	for _, b := range r.body {
+		n += int64(len(b))
+	}
+	return n
+}
+
+// bodyReader returns a new reader of the whole body, from its start.
+func (r *request) bodyReader() io.ReadCloser {
+	rs := make([]io.Reader, len(r.body))
+	for i, b := range r.body {
+		rs[i] = bytes.NewReader(b)
+	}
+	return io.NopCloser(io.MultiReader(rs...))
 }
 
 func (r *request) idempotent() bool {
@@ -209,7 +230,7 @@ func jsonRequest(method, path string, query url.Values, in any) (*request, error
 	if err != nil {
 		return nil, fmt.Errorf("encode request body: %w", err)
 	}
-	r.body, r.contentType = b, "application/json"
+	r.body, r.contentType = [][]byte{b}, "application/json"
 	return r, nil
 }
 
@@ -239,12 +260,15 @@ func (c *Client) newHTTPRequest(ctx context.Context, r *request) (*http.Request,
 	if len(r.query) > 0 {
 		u += "?" + r.query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, u, bytes.NewReader(r.body))
+	req, err := http.NewRequestWithContext(ctx, r.method, u, http.NoBody)
 	if err != nil {
 		return nil, &mailwiki.Error{Code: mailwiki.EINVALID, Message: "invalid Confluence request", Err: err}
 	}
-	if r.body == nil {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
+	req.GetBody = nil
+	if n := r.bodyLen(); n > 0 {
+		// The length is known: sent as Content-Length, never chunked.
+		req.Body, req.ContentLength = r.bodyReader(), n
+		req.GetBody = func() (io.ReadCloser, error) { return r.bodyReader(), nil }
 	}
 	for k, v := range r.header {
 		req.Header[k] = v

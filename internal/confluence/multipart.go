@@ -1,7 +1,6 @@
 package confluence
 
 import (
-	"bytes"
 	"fmt"
 	"mime"
 	"mime/multipart"
@@ -13,12 +12,16 @@ import (
 
 // multipartBody encodes files as v1's attachment form: one "file" part per
 // file, with the file's name and media type, then minorEdit=true so that
-// watchers are not notified once per file.
-func multipartBody(files []File) ([]byte, string, error) {
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
+// watchers are not notified once per file. The body is returned as slices
+// to send in order, without joining them: the parts' framing, and each
+// file's Data itself (shared with the caller, never written to), so an
+// upload does not hold a second copy of its files. Its bytes are exactly
+// what a multipart.Writer fed the files' data would produce.
+func multipartBody(files []File) ([][]byte, string, error) {
+	var body segments
+	w := multipart.NewWriter(&body)
 	for _, f := range files {
-		if err := writeFilePart(w, f); err != nil {
+		if err := writeFilePart(w, &body, f); err != nil {
 			return nil, "", err
 		}
 	}
@@ -28,21 +31,42 @@ func multipartBody(files []File) ([]byte, string, error) {
 	if err := w.Close(); err != nil {
 		return nil, "", fmt.Errorf("encode multipart: %w", err)
 	}
-	return buf.Bytes(), w.FormDataContentType(), nil
+	return body.parts, w.FormDataContentType(), nil
 }
 
-func writeFilePart(w *multipart.Writer, f File) error {
+// writeFilePart writes f's part header through w and puts f.Data into body
+// after it, where the part writer would have written it.
+func writeFilePart(w *multipart.Writer, body *segments, f File) error {
 	h := textproto.MIMEHeader{}
 	h.Set("Content-Disposition", `form-data; name="file"; filename="`+quoteEscaper.Replace(f.Name)+`"`)
 	h.Set("Content-Type", partContentType(f.ContentType))
-	pw, err := w.CreatePart(h)
-	if err != nil {
+	if _, err := w.CreatePart(h); err != nil {
 		return fmt.Errorf("encode multipart: %w", err)
 	}
-	if _, err := pw.Write(f.Data); err != nil {
-		return fmt.Errorf("encode multipart: %w", err)
-	}
+	body.share(f.Data)
 	return nil
+}
+
+// segments is a body under construction: written bytes go into a slice of
+// their own, shared ones are appended as they are.
+type segments struct {
+	parts [][]byte
+	open  bool // the last part is ours to append to
+}
+
+func (s *segments) Write(p []byte) (int, error) {
+	if !s.open {
+		s.parts, s.open = append(s.parts, nil), true
+	}
+	s.parts[len(s.parts)-1] = append(s.parts[len(s.parts)-1], p...)
+	return len(p), nil
+}
+
+// share appends data as a part of its own; it is never appended to.
+func (s *segments) share(data []byte) {
+	if len(data) > 0 {
+		s.parts, s.open = append(s.parts, data), false
+	}
 }
 
 // quoteEscaper escapes a quoted-string the way mime/multipart does for
