@@ -115,7 +115,7 @@ func (d *Deliverer) plan(ctx context.Context, a *attempt, readErr error) (*plan,
 	case !p.pending():
 		return p, nil
 	case d.Now().Sub(a.env.Received) > d.MaxAge: // the retention sweep may have deleted it already
-		p.failPending(mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within %s", d.MaxAge))
+		p.expire(d.MaxAge)
 		return p, nil
 	case readErr != nil && mailwiki.ErrorCode(readErr) == mailwiki.ENOTFOUND:
 		p.failPending(readErr)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/mailwiki/mailwiki"
@@ -137,5 +138,35 @@ func TestRefusedCredentialsWaitUntilFixed(t *testing.T) {
 	}
 	if len(h.refused) != 0 {
 		t.Fatalf("tenant still unhealthy: %v", h.refused)
+	}
+}
+
+// noUploads fails every upload temporarily.
+type noUploads struct{ mailwiki.Publisher }
+
+func (noUploads) AttachFiles(context.Context, string, []mailwiki.Attachment) error {
+	return mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "injected: uploads refused")
+}
+
+// TestExpiredWithPageButNoFilesSaysSo: a page made whose files never got
+// attached within 48 hours: the sender is told the page exists but lacks
+// its files, not that nothing was published.
+func TestExpiredWithPageButNoFilesSaysSo(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.wrap = func(c mailwiki.Publisher) mailwiki.Publisher { return noUploads{c} }
+	env := b.queue(t, "docs@x.test", withAttachment)
+	if err := b.d.Deliver(context.Background(), env, 1, nil); !mailwiki.IsTemporary(err) {
+		t.Fatalf("first attempt: %v, want temporary", err)
+	}
+	b.clock.Add(48*time.Hour + time.Second)
+	if err := b.d.Deliver(context.Background(), env, 2, nil); mailwiki.ErrorCode(err) != mailwiki.EEXPIRED {
+		t.Fatalf("after 48h: %v, want expired", err)
+	}
+	if len(b.notices.f) != 1 || !strings.Contains(mailwiki.ErrorMessage(b.notices.f[0].Failed[0].Reason), "was created, but its files") {
+		t.Fatalf("notification = %+v, want the page named as created without its files", b.notices.f)
+	}
+	if b.spoolCount(t) != 0 {
+		t.Fatal("message kept after 48h")
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/mailwiki/mailwiki"
 )
@@ -78,6 +79,21 @@ func (p *plan) failPending(err error) {
 	for _, r := range p.routes {
 		if !r.done() {
 			r.err = err
+		}
+	}
+}
+
+// expire fails every route not done because the message outlived maxAge.
+// A route whose page exists but lacks files says so: the sender must not
+// read that nothing was published.
+func (p *plan) expire(maxAge time.Duration) {
+	for _, r := range p.routes {
+		switch {
+		case r.done():
+		case r.rec.State == mailwiki.RouteCreated:
+			r.err = mailwiki.Errorf(mailwiki.EEXPIRED, "the page %s was created, but its files could not be attached within %s", r.rec.PageURL, maxAge)
+		default:
+			r.err = mailwiki.Errorf(mailwiki.EEXPIRED, "message not delivered within %s", maxAge)
 		}
 	}
 }
