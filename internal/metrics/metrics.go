@@ -62,20 +62,8 @@ func New(queueDepth func() float64, oldestSpoolAge func() float64) *Metrics {
 	return m
 }
 
-// Refusal reasons: the only values of the reason label of mailwiki_messages_refused_total.
-const (
-	ReasonUnknownRecipient = "unknown_recipient"
-	ReasonTooLarge         = "too_large"
-	ReasonBadAddress       = "bad_address"
-	ReasonBadData          = "bad_data" // bare CR/LF, smuggling sequences
-	ReasonTooManyConns     = "too_many_connections"
-	ReasonTooManyRcpts     = "too_many_recipients"
-	ReasonTimeout          = "timeout"
-	ReasonStorage          = "storage" // spool or queue failed: 451
-	ReasonOther            = "other"
-)
-
-// RecordRefused counts one refusal; reason must be one of the Reason constants.
+// RecordRefused counts one refusal; reason is one of a fixed vocabulary
+// (smtpd's Reason constants).
 func (m *Metrics) RecordRefused(reason string) {
 	if m != nil {
 		m.Refused.WithLabelValues(reason).Inc()

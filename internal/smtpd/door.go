@@ -8,7 +8,6 @@ import (
 	smtp "github.com/emersion/go-smtp"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/metrics"
 )
 
 // checkConnection runs the door's connection stage once per connection (at
@@ -117,12 +116,12 @@ func printable(s string) string {
 // whose label set is closed.
 func metricsReason(r string) string {
 	switch r {
-	case metrics.ReasonUnknownRecipient, metrics.ReasonTooLarge, metrics.ReasonBadAddress,
-		metrics.ReasonBadData, metrics.ReasonTooManyConns, metrics.ReasonTooManyRcpts,
-		metrics.ReasonTimeout, metrics.ReasonStorage:
+	case ReasonUnknownRecipient, ReasonTooLarge, ReasonBadAddress,
+		ReasonBadData, ReasonTooManyConns, ReasonTooManyRcpts,
+		ReasonTimeout, ReasonStorage:
 		return r
 	}
-	return metrics.ReasonOther
+	return ReasonOther
 }
 
 // RecipientCheck makes a door check of a recipient lookup: lookup returns
@@ -138,7 +137,7 @@ func RecipientCheck(lookup func(ctx context.Context, rcpt string) error) mailwik
 		if err == nil {
 			return mailwiki.Verdict{}
 		}
-		reply, reason := translate(err, metrics.ReasonOther)
+		reply, reason := translate(err, ReasonOther)
 		if reply == replyNoMailbox && isPostmaster(rcpt) {
 			reply = replyNoPostmaster
 		}

@@ -6,8 +6,6 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"github.com/mailwiki/mailwiki/internal/metrics"
 )
 
 const (
@@ -69,8 +67,8 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if l.srv.limits.acquire(ip) {
 			return l.srv.track(c, ip), nil
 		}
-		l.srv.m.RecordRefused(metrics.ReasonTooManyConns)
-		l.srv.log.Info("connection refused", "remote_ip", ip, "smtp_code", 421, "reason", metrics.ReasonTooManyConns)
+		l.srv.m.RecordRefused(ReasonTooManyConns)
+		l.srv.log.Info("connection refused", "remote_ip", ip, "smtp_code", 421, "reason", ReasonTooManyConns)
 		select {
 		case l.srv.limits.refusing <- struct{}{}:
 			go l.refuse(c)

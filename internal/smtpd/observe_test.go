@@ -70,7 +70,7 @@ func TestLogsAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if v := counterValue(t, m.Refused.WithLabelValues(metrics.ReasonUnknownRecipient)); v != 1 {
+	if v := counterValue(t, m.Refused.WithLabelValues(ReasonUnknownRecipient)); v != 1 {
 		t.Errorf("refused{unknown_recipient} = %v, want 1", v)
 	}
 	if v := counterValue(t, m.Accepted); v != 1 {
@@ -86,7 +86,7 @@ func TestLogsAndMetrics(t *testing.T) {
 		if !strings.HasPrefix(rec["msg"].(string), "go-smtp") && rec["conn_id"] == nil {
 			t.Errorf("log line without conn_id: %v", rec)
 		}
-		if rec["smtp_code"] == float64(550) && rec["reason"] == metrics.ReasonUnknownRecipient {
+		if rec["smtp_code"] == float64(550) && rec["reason"] == ReasonUnknownRecipient {
 			sawRefusal = true
 		}
 		if rec["msg"] == "message accepted" && rec["queue_id"] != nil {

@@ -6,7 +6,6 @@ import (
 	smtp "github.com/emersion/go-smtp"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/metrics"
 )
 
 // Replies given for mailwiki errors and protocol violations. The texts are
@@ -37,13 +36,13 @@ func translate(err error, tempReason string) (*smtp.SMTPError, string) {
 	}
 	switch me.Code {
 	case mailwiki.ENOTFOUND:
-		return replyNoMailbox, metrics.ReasonUnknownRecipient
+		return replyNoMailbox, ReasonUnknownRecipient
 	case mailwiki.ETOOLARGE:
-		return replyTooBig, metrics.ReasonTooLarge
+		return replyTooBig, ReasonTooLarge
 	case mailwiki.EINVALID:
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: safeText(me)}, metrics.ReasonOther
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: safeText(me)}, ReasonOther
 	}
-	return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 0, 0}, Message: safeText(me)}, metrics.ReasonOther
+	return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 0, 0}, Message: safeText(me)}, ReasonOther
 }
 
 // safeText is the error's safe message on one line of printable ASCII.

@@ -13,7 +13,6 @@ import (
 	smtp "github.com/emersion/go-smtp"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/metrics"
 )
 
 // Handler is the seam to durable acceptance. It is called concurrently from
@@ -36,7 +35,7 @@ type Server struct {
 	cfg    Config
 	h      Handler
 	log    *slog.Logger
-	m      *metrics.Metrics
+	m      Recorder
 	now    func() time.Time
 	smtp   *smtp.Server
 	limits *limiter
@@ -55,8 +54,8 @@ type Server struct {
 }
 
 // New validates cfg and returns a server; logger may be nil (discard) and m
-// may be nil (no metrics).
-func New(cfg Config, h Handler, logger *slog.Logger, m *metrics.Metrics) (*Server, error) {
+// may be nil (nothing recorded).
+func New(cfg Config, h Handler, logger *slog.Logger, m Recorder) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -65,6 +64,9 @@ func New(cfg Config, h Handler, logger *slog.Logger, m *metrics.Metrics) (*Serve
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if m == nil {
+		m = nopRecorder{}
 	}
 	cfg = cfg.WithDefaults()
 	s := &Server{cfg: cfg, h: h, log: logger, m: m, now: time.Now,

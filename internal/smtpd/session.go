@@ -9,7 +9,6 @@ import (
 	smtp "github.com/emersion/go-smtp"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/metrics"
 )
 
 // session is one SMTP session (from EHLO to QUIT, RSET or STARTTLS). go-smtp
@@ -45,12 +44,12 @@ func (s *session) refuse(reply *smtp.SMTPError, reason, what string, attrs ...an
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	s.Reset()
 	if s.conn.closing.Load() || s.conn.poisoned.Load() {
-		return s.refuse(replyShutdown, metrics.ReasonOther, "MAIL")
+		return s.refuse(replyShutdown, ReasonOther, "MAIL")
 	}
 	if from != "" { // the null reverse path <> is always allowed
 		canon, prob := checkAddress(from, opts.UTF8)
 		if prob != addrOK {
-			return s.refuse(addrReply(prob), metrics.ReasonBadAddress, "MAIL")
+			return s.refuse(addrReply(prob), ReasonBadAddress, "MAIL")
 		}
 		from = canon
 	}
@@ -74,13 +73,13 @@ func addrReply(p addrProblem) *smtp.SMTPError {
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	canon, prob := canonicalRecipient(to, s.utf8, s.srv.cfg.Domain)
 	if prob != addrOK {
-		return s.refuse(addrReply(prob), metrics.ReasonBadAddress, "RCPT")
+		return s.refuse(addrReply(prob), ReasonBadAddress, "RCPT")
 	}
 	if s.seen[canon] {
 		return nil // a duplicate: accepted once
 	}
 	if len(s.to) >= s.srv.cfg.MaxRecipients {
-		return s.refuse(replyTooManyRcpt, metrics.ReasonTooManyRcpts, "RCPT", "limit", s.srv.cfg.MaxRecipients)
+		return s.refuse(replyTooManyRcpt, ReasonTooManyRcpts, "RCPT", "limit", s.srv.cfg.MaxRecipients)
 	}
 	if reply := s.checkRecipient(canon); reply != nil {
 		return reply
@@ -126,7 +125,7 @@ func (s *session) Data(r io.Reader) error {
 		return reply
 	}
 	if err != nil {
-		reply, reason := translate(err, metrics.ReasonStorage)
+		reply, reason := translate(err, ReasonStorage)
 		s.srv.m.RecordRefused(reason)
 		log.Info("message refused", "smtp_code", reply.Code, "reason", reason, "bytes", env.Size, "err", err)
 		return reply
@@ -150,11 +149,11 @@ func (s *session) wireVerdict(b *body, r io.Reader, bdat bool, log *slog.Logger)
 		} else {
 			s.conn.hangUpAfterReply()
 		}
-		reply, reason := replyConnError, metrics.ReasonOther
+		reply, reason := replyConnError, ReasonOther
 		var ce *connError
 		switch {
 		case errors.As(b.rerr, &ce) && ce.timeout:
-			reply, reason = replyTimeout, metrics.ReasonTimeout
+			reply, reason = replyTimeout, ReasonTimeout
 		case errors.Is(b.rerr, smtp.ErrTooLongLine):
 			reply = replyLineTooLong
 		}
@@ -166,12 +165,12 @@ func (s *session) wireVerdict(b *body, r io.Reader, bdat bool, log *slog.Logger)
 			io.Copy(io.Discard, r) // to the real end of data, so the reply is in sync
 			s.conn.poison()
 		}
-		s.srv.m.RecordRefused(metrics.ReasonBadData)
-		log.Info("message refused", "smtp_code", replyBareNewline.Code, "reason", metrics.ReasonBadData, "closing", !bdat)
+		s.srv.m.RecordRefused(ReasonBadData)
+		log.Info("message refused", "smtp_code", replyBareNewline.Code, "reason", ReasonBadData, "closing", !bdat)
 		return replyBareNewline
 	case b.large:
-		s.srv.m.RecordRefused(metrics.ReasonTooLarge)
-		log.Info("message refused", "smtp_code", replyTooBig.Code, "reason", metrics.ReasonTooLarge, "limit", b.max)
+		s.srv.m.RecordRefused(ReasonTooLarge)
+		log.Info("message refused", "smtp_code", replyTooBig.Code, "reason", ReasonTooLarge, "limit", b.max)
 		return replyTooBig
 	}
 	return nil

@@ -27,7 +27,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	t.Parallel()
 	var ready atomic.Bool
 	m := metrics.New(func() float64 { return 3 }, nil)
-	m.RecordRefused(metrics.ReasonUnknownRecipient)
+	m.RecordRefused("unknown_recipient")
 	srv := httptest.NewServer(web.Handler(ready.Load, func() []string { return nil }, m.Registry))
 	defer srv.Close()
 

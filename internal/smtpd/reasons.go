@@ -1,0 +1,34 @@
+package smtpd
+
+import "time"
+
+// Refusal reasons: the only values of the reason given to
+// Recorder.RecordRefused (the reason label of mailwiki_messages_refused_total).
+const (
+	ReasonUnknownRecipient = "unknown_recipient"
+	ReasonTooLarge         = "too_large"
+	ReasonBadAddress       = "bad_address"
+	ReasonBadData          = "bad_data" // bare CR/LF, smuggling sequences
+	ReasonTooManyConns     = "too_many_connections"
+	ReasonTooManyRcpts     = "too_many_recipients"
+	ReasonTimeout          = "timeout"
+	ReasonStorage          = "storage" // spool or queue failed: 451
+	ReasonOther            = "other"
+)
+
+// Recorder counts what the server does (Prometheus in production; see
+// internal/metrics). A nil Recorder records nothing.
+type Recorder interface {
+	RecordRefused(reason string)
+	RecordAccepted(size int64, took time.Duration)
+	ConnOpened()
+	ConnClosed()
+}
+
+// nopRecorder records nothing.
+type nopRecorder struct{}
+
+func (nopRecorder) RecordRefused(string)                {}
+func (nopRecorder) RecordAccepted(int64, time.Duration) {}
+func (nopRecorder) ConnOpened()                         {}
+func (nopRecorder) ConnClosed()                         {}
