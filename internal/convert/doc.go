@@ -22,4 +22,12 @@
 // Convert checks its own output with CheckStorage and returns an error rather
 // than invalid storage. Fallback builds a text-only page with the original
 // message attached, for when parsing, converting or publishing fails.
+//
+// Bounded work. ConvertContext's time and memory grow linearly with the
+// message whatever its shape: the HTML body is measured (htmlshape) before
+// it is parsed, since the HTML parser's time grows with tags × depth; the
+// files on a page are capped (Limits); file names are made unique without
+// rescanning; and the context is checked while the HTML is written.
+// Fallback is linear too: it reduces HTML to text with the tokenizer, not
+// the parser, and shows at most MaxFallbackText bytes.
 package convert

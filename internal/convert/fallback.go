@@ -13,6 +13,10 @@ import (
 // OriginalName is the file name under which Fallback attaches the raw message.
 const OriginalName = "original.eml"
 
+// MaxFallbackText is the most text a fallback page shows, in bytes; the
+// whole message is in original.eml. It bounds the fallback's own cost.
+const MaxFallbackText = 1 << 20
+
 // Fallback returns a plain page for a message that could not be parsed or
 // converted, or whose converted body Confluence refused. Its body is escaped
 // paragraphs of whatever text is available (msg.Text, else msg.HTML reduced
@@ -21,7 +25,9 @@ const OriginalName = "original.eml"
 // attachments. The raw message is attached as original.eml
 // (message/rfc822) when it is not empty; when msg is non-nil its attachments
 // follow under unique names. msg may be nil; received dates the title when
-// the subject is empty and is formatted in its own location.
+// the subject is empty and is formatted in its own location. Text beyond
+// MaxFallbackText bytes is left out, with a note and a warning; the time
+// taken is linear in the size of raw and msg.
 //
 // The result is always valid storage format (CheckStorage passes).
 func Fallback(raw []byte, msg *mailwiki.Message, received time.Time) *mailwiki.Draft {
@@ -31,7 +37,13 @@ func Fallback(raw []byte, msg *mailwiki.Message, received time.Time) *mailwiki.D
 	}
 	files := newFileSet(atts, OriginalName)
 	var b strings.Builder
-	b.WriteString(textBody(fallbackText(msg), false))
+	text, cut := fallbackText(msg)
+	b.WriteString(textBody(text, false))
+	warnings := []string{"converted with the text fallback"}
+	if cut {
+		b.WriteString("<p><em>The text is shortened here.</em></p>\n")
+		warnings = append(warnings, "fallback text shortened to "+humanSize(MaxFallbackText))
+	}
 	if len(raw) > 0 {
 		b.WriteString("<p><em>This email could not be converted in full. The original message is attached: </em>")
 		writeAttachmentLink(&b, OriginalName)
@@ -41,7 +53,7 @@ func Fallback(raw []byte, msg *mailwiki.Message, received time.Time) *mailwiki.D
 	d := &mailwiki.Draft{
 		Title:    fallbackTitle(msg, received),
 		Storage:  b.String(),
-		Warnings: append([]string{"converted with the text fallback"}, files.warnings...),
+		Warnings: append(warnings, files.warnings...),
 	}
 	if len(raw) > 0 {
 		d.Attachments = append(d.Attachments, mailwiki.Attachment{
@@ -52,19 +64,28 @@ func Fallback(raw []byte, msg *mailwiki.Message, received time.Time) *mailwiki.D
 	return d
 }
 
-// fallbackText picks the text of the fallback page.
-func fallbackText(msg *mailwiki.Message) string {
+// fallbackText picks the text of the fallback page, at most
+// MaxFallbackText bytes of it; cut reports text left out.
+func fallbackText(msg *mailwiki.Message) (text string, cut bool) {
 	const none = "This email could not be converted to a page."
 	if msg == nil {
-		return none
+		return none, false
 	}
 	if strings.TrimSpace(msg.Text) != "" {
-		return msg.Text
+		return shorten(msg.Text)
 	}
-	if t := htmlText(msg.HTML); strings.TrimSpace(t) != "" {
-		return t
+	if t := htmlText(msg.HTML, MaxFallbackText+1); strings.TrimSpace(t) != "" {
+		return shorten(t)
 	}
-	return none
+	return none, false
+}
+
+// shorten cuts s to MaxFallbackText bytes without splitting a character.
+func shorten(s string) (string, bool) {
+	if len(s) <= MaxFallbackText {
+		return s, false
+	}
+	return truncateBytes(s, MaxFallbackText), true
 }
 
 // fallbackTitle is the message's title, or "Email received on DATE".
@@ -78,34 +99,63 @@ func fallbackTitle(msg *mailwiki.Message, received time.Time) string {
 	return "Email received on " + received.Format(titleTimeLayout)
 }
 
-// htmlText reduces HTML to text: text nodes outside dropped elements, with
-// line breaks for <br> and blank lines around block elements.
-func htmlText(src string) string {
-	if strings.TrimSpace(src) == "" {
-		return ""
-	}
-	doc, err := html.Parse(strings.NewReader(src))
-	if err != nil {
-		return ""
-	}
+// htmlText reduces HTML to text in one pass of the tokenizer (time linear
+// in len(src), whatever the nesting): text outside dropped elements, a line
+// break for <br>, blank lines around block elements (before and after, so
+// that an unclosed <p> still ends its paragraph). It stops once the text
+// is max bytes or longer.
+func htmlText(src string, max int) string {
 	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
+	var skip string // the dropped element being skipped, "" when none
+	depth := 0      // open elements named skip
+	z := html.NewTokenizer(strings.NewReader(src))
+	for b.Len() < max {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		name, _ := z.TagName()
 		switch {
-		case n.Type == html.TextNode:
-			b.WriteString(n.Data)
-		case n.Type == html.ElementNode && droppedIndex()[n.Data]:
-			return
-		case n.Type == html.ElementNode && n.DataAtom == atom.Br:
-			b.WriteString("\n")
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-		if r, ok := lookupRule(n.Data); ok && n.Type == html.ElementNode && r.Block {
-			b.WriteString("\n\n")
+		case skip != "":
+			depth += skipDelta(tt, string(name), skip)
+			if depth == 0 {
+				skip = ""
+			}
+		case tt == html.TextToken:
+			b.Write(z.Text())
+		case tt == html.StartTagToken && droppedContainer(string(name)):
+			skip, depth = string(name), 1
+		default:
+			writeBreak(&b, tt, string(name))
 		}
 	}
-	walk(doc)
 	return b.String()
+}
+
+// skipDelta is the change in the depth of skipped elements named skip for
+// a token.
+func skipDelta(tt html.TokenType, name, skip string) int {
+	switch {
+	case name != skip:
+		return 0
+	case tt == html.StartTagToken:
+		return 1
+	case tt == html.EndTagToken:
+		return -1
+	}
+	return 0
+}
+
+// writeBreak writes the line break a tag stands for in text.
+func writeBreak(b *strings.Builder, tt html.TokenType, name string) {
+	if tt != html.StartTagToken && tt != html.EndTagToken && tt != html.SelfClosingTagToken {
+		return
+	}
+	if atom.Lookup([]byte(name)) == atom.Br {
+		b.WriteString("\n")
+		return
+	}
+	if r, ok := lookupRule(name); ok && r.Block {
+		b.WriteString("\n\n")
+	}
 }

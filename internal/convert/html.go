@@ -1,38 +1,58 @@
 package convert
 
 import (
+	"context"
 	"strings"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/mailwiki/mailwiki/internal/convert/htmlshape"
 )
+
+// ctxCheckNodes is how many nodes htmlWriter writes between two looks at
+// its context.
+const ctxCheckNodes = 1024
 
 // htmlWriter writes sanitised HTML as storage XHTML. It is not safe for
 // concurrent use.
 type htmlWriter struct {
+	ctx      context.Context
 	b        strings.Builder
 	files    *fileSet
+	maxFiles int
 	pre      int // depth of <pre> elements: white space is kept verbatim inside
 	visible  int // non-space characters and images written
+	nodes    int
 	warnings []string
+	err      error // set once: the walk stops
 }
 
 // htmlBody converts an HTML mail body to storage XHTML. It returns the body
-// and whether it shows anything (text or images).
-func htmlBody(src string, files *fileSet) (string, bool, []string) {
+// and whether it shows anything (text or images), or a limit error when
+// the HTML exceeds lim (checked before parsing) or the files exceed
+// lim.MaxFiles, or the context's error.
+func htmlBody(ctx context.Context, src string, files *fileSet, lim Limits) (string, bool, []string, error) {
+	if what := htmlshape.Check(src, lim.HTML); what != "" {
+		return "", false, nil, limitError(what)
+	}
 	clean := sanitizer().Sanitize(src)
 	doc, err := html.Parse(strings.NewReader(clean))
 	if err != nil {
-		// html.Parse fails only on reader errors; a strings.Reader has none.
-		return "", false, []string{"HTML body could not be parsed"}
+		// A strings.Reader has no read errors: html.Parse refused the
+		// nesting, which htmlshape.Check should have caught.
+		return "", false, nil, limitError("HTML body nested deeper than 512 elements")
 	}
-	w := &htmlWriter{files: files}
+	w := &htmlWriter{ctx: ctx, files: files, maxFiles: lim.MaxFiles}
 	w.children(doc)
-	return w.b.String(), w.visible > 0, w.warnings
+	return w.b.String(), w.visible > 0, w.warnings, w.err
 }
 
-// node writes one node and its subtree.
+// node writes one node and its subtree, unless the walk was stopped.
 func (w *htmlWriter) node(n *html.Node) {
+	if w.stopped() {
+		return
+	}
 	switch n.Type {
 	case html.TextNode:
 		w.text(n)
@@ -42,6 +62,16 @@ func (w *htmlWriter) node(n *html.Node) {
 		w.children(n)
 	}
 	// Comments, doctypes and raw nodes are dropped.
+}
+
+// stopped counts a node and reports whether the walk must stop: after an
+// error, or once the context is done.
+func (w *htmlWriter) stopped() bool {
+	w.nodes++
+	if w.err == nil && w.nodes%ctxCheckNodes == 0 && w.ctx.Err() != nil {
+		w.err = interrupted(w.ctx)
+	}
+	return w.err != nil
 }
 
 func (w *htmlWriter) children(n *html.Node) {

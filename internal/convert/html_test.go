@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"context"
 	"testing"
 
 	"github.com/mailwiki/mailwiki"
@@ -46,7 +47,10 @@ func TestHTMLBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, _, _ := htmlBody(tt.in, newFileSet(atts))
+			got, _, _, err := htmlBody(context.Background(), tt.in, newFileSet(atts), DefaultLimits())
+			if err != nil {
+				t.Fatalf("htmlBody(%q): %v", tt.in, err)
+			}
 			if got != tt.want {
 				t.Errorf("htmlBody(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
@@ -60,7 +64,10 @@ func TestHTMLBody(t *testing.T) {
 func TestDataImage(t *testing.T) {
 	t.Parallel()
 	files := newFileSet(nil)
-	got, visible, _ := htmlBody(`<img src="data:image/png;base64,cG5n"><img src="data:text/html;base64,PGI+">`, files)
+	got, visible, _, err := htmlBody(context.Background(), `<img src="data:image/png;base64,cG5n"><img src="data:text/html;base64,PGI+">`, files, DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := `<ac:image><ri:attachment ri:filename="image-1.png"/></ac:image>`
 	if got != want || !visible {
 		t.Errorf("got %q (visible %v), want %q", got, visible, want)

@@ -24,6 +24,10 @@ func (w *htmlWriter) image(n *html.Node) {
 		w.writeImage(alt, `<ri:attachment ri:filename="`+escapeAttr(name)+`"/>`)
 		return
 	case strings.HasPrefix(lower, "data:"):
+		if len(w.files.files) >= w.maxFiles {
+			w.err = tooManyFiles(w.maxFiles)
+			return
+		}
 		ctype, data, ok := decodeDataURL(src)
 		if !ok {
 			w.warnings = append(w.warnings, "data: image could not be decoded")

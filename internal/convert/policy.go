@@ -89,6 +89,20 @@ var droppedIndex = sync.OnceValue(func() map[string]bool {
 	return idx
 })
 
+// droppedContainerIndex is droppedContainers as a set, without <head>,
+// whose end tag is often missing (its metadata children are dropped
+// themselves); built once, read-only.
+var droppedContainerIndex = sync.OnceValue(func() map[string]bool {
+	idx := make(map[string]bool)
+	for _, n := range droppedContainers() {
+		idx[n] = n != "head"
+	}
+	return idx
+})
+
+// droppedContainer reports whether name is a dropped element with content.
+func droppedContainer(name string) bool { return droppedContainerIndex()[name] }
+
 // lookupRule returns the rule for an element name (with prefix for ac:/ri:).
 func lookupRule(name string) (elementRule, bool) {
 	r, ok := ruleIndex()[name]

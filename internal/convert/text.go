@@ -81,14 +81,19 @@ func writeLinkified(b *strings.Builder, line string) {
 }
 
 // trimURL removes trailing punctuation that usually ends a sentence rather
-// than the URL; a closing parenthesis stays when the URL opened one.
+// than the URL; a closing parenthesis stays when the URL opened one. The
+// brackets are counted once, so that the time is linear in len(u).
 func trimURL(u string) string {
+	opened, closed := strings.Count(u, "("), strings.Count(u, ")")
+	openedSq, closedSq := strings.Count(u, "["), strings.Count(u, "]")
 	for u != "" {
 		last := u[len(u)-1]
 		switch {
 		case strings.IndexByte(".,;:!?'*", last) >= 0:
-		case last == ')' && strings.Count(u, "(") < strings.Count(u, ")"):
-		case last == ']' && strings.Count(u, "[") < strings.Count(u, "]"):
+		case last == ')' && opened < closed:
+			closed--
+		case last == ']' && openedSq < closedSq:
+			closedSq--
 		default:
 			return u
 		}
