@@ -56,21 +56,10 @@ func bodyParts(env *enmime.Envelope) map[*enmime.Part]bool {
 		body[root] = !slices.Contains(env.Attachments, root) && !slices.Contains(env.Inlines, root)
 		return body
 	}
-	isPlain := func(p *enmime.Part) bool {
-		return p.ContentType == "text/plain" && p.Disposition != "attachment"
+	for _, p := range textParts(env.Root) {
+		body[p] = true
 	}
-	if root.ContentType == "multipart/alternative" {
-		if p := root.BreadthMatchFirst(isPlain); p != nil {
-			body[p] = true
-		}
-	} else {
-		for _, p := range root.DepthMatchAll(isPlain) {
-			body[p] = true
-		}
-	}
-	if p := root.DepthMatchFirst(func(p *enmime.Part) bool {
-		return p.ContentType == "text/html" && p.Disposition != "attachment"
-	}); p != nil {
+	if p := root.DepthMatchFirst(isHTMLBody); p != nil {
 		body[p] = true
 	}
 	return body

@@ -2,6 +2,7 @@ package mailparse
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -22,47 +23,91 @@ var ErrUnreadable = errors.New("header block or MIME structure unreadable")
 const maxWarnings = 50
 
 // newParser returns an enmime parser configured to be lenient and cheap:
-// malformed child parts are skipped (and recorded), a multipart type without a
-// boundary is read as a single part, corrupt base64 text keeps what decoded,
-// and a declared charset is used without statistical detection.
-func newParser() *enmime.Parser {
-	return enmime.NewParser(
+// malformed child parts are skipped (and recorded), a multipart type
+// without a boundary is read as a single part, parts with broken base64
+// keep what decoded (guard.keepPartial), and a declared charset is used
+// without statistical detection. Parts are capped at lim.MaxParts and
+// media types go through g's limits.
+func newParser(lim Limits, g *guard, extra ...enmime.Option) *enmime.Parser {
+	return enmime.NewParser(append([]enmime.Option{
 		enmime.SkipMalformedParts(true),
 		enmime.MultipartWOBoundaryAsSinglePart(true),
-		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+		enmime.SetReadPartErrorPolicy(g.keepPartial),
 		enmime.DisableCharacterDetection(true),
 		enmime.StripMediaTypeInvalidCharacters(true),
 		enmime.MaxStoredPartErrors(maxWarnings),
-	)
+		enmime.MaxMIMEParts(lim.MaxParts),
+		enmime.SetCustomParseMediaType(g.parseMediaType),
+	}, extra...)...)
 }
 
-// Parse reads one RFC 5322 message and returns it as a mailwiki.Message with
-// every field filled that the message provides.
+// Parse is ParseContext without a deadline and with DefaultLimits.
+func Parse(raw []byte) (*mailwiki.Message, error) {
+	return ParseContext(context.Background(), raw, Limits{})
+}
+
+// ParseContext reads one RFC 5322 message and returns it as a
+// mailwiki.Message with every field filled that the message provides. Its
+// time and memory grow linearly with len(raw) whatever the message's
+// shape: lim (zero fields: DefaultLimits) bounds the structure, ctx the
+// time.
 //
-// Parse fails only when nothing usable can be extracted: an empty (or
-// white-space-only) input, or a top-level header block that enmime cannot
-// read at all (its first line is neither a header field nor blank, as in a
-// text file that is not an email). The error is then a permanent *mailwiki.Error with code
-// EINVALID whose safe message names no content. Everything else that is
-// wrong with a message (broken parts, unknown charsets, bad dates) is
+// Errors, all *mailwiki.Error whose safe message names no content:
+//   - EINVALID, permanent, ErrUnreadable in the chain: nothing usable can be
+//     extracted: an empty (or white-space-only) input, or a top-level header
+//     block that enmime cannot read at all (its first line is neither a
+//     header field nor blank, as in a text file that is not an email);
+//   - ETOOLARGE, permanent, ErrLimit in the chain: the message exceeds one of
+//     lim's limits, which the message names;
+//   - EUNAVAILABLE, temporary: ctx is done (context.Cause(ctx) in the chain).
+//
+// Everything else that is wrong with a message (broken parts, unknown
+// charsets, bad dates, an HTML body too costly to turn into text) is
 // repaired where possible and reported in Message.Warnings.
 //
 // The returned Message owns its data; raw is not retained.
-func Parse(raw []byte) (*mailwiki.Message, error) {
+func ParseContext(ctx context.Context, raw []byte, lim Limits) (*mailwiki.Message, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, mailwiki.Errorf(mailwiki.EINVALID, "mailparse: empty message")
 	}
-	env, err := newParser().ReadEnvelope(bytes.NewReader(raw))
-	if err != nil {
-		// enmime's error quotes the offending header line: keep it out of
-		// the chain, which ends up in logs.
-		return nil, &mailwiki.Error{
-			Code:    mailwiki.EINVALID,
-			Message: "mailparse: the message structure cannot be read",
-			Err:     fmt.Errorf("mailparse: read envelope: %w", ErrUnreadable),
-		}
+	if ctx.Err() != nil {
+		return nil, interrupted(ctx)
 	}
-	return fromEnvelope(env), nil
+	lim = lim.withDefaults()
+	detect, err := scan(raw, lim)
+	if err != nil {
+		return nil, err
+	}
+	g := &guard{ctx: ctx, r: bytes.NewReader(raw), declare: detect > lim.MaxDetectBytes}
+	root, err := newParser(lim, g).ReadParts(g)
+	if err := g.check(err, lim); err != nil {
+		return nil, err
+	}
+	env, warnings, err := envelope(root, lim, g)
+	if err != nil {
+		return nil, err
+	}
+	msg := fromEnvelope(env)
+	if g.declare {
+		warnings = append(warnings, fmt.Sprintf("charset detection skipped: over %d bytes of text without a declared charset", lim.MaxDetectBytes))
+	}
+	msg.Warnings = append(warnings, msg.Warnings...)
+	return msg, nil
+}
+
+// readError translates enmime's error for a message it refused.
+func readError(err error, lim Limits) error {
+	var tooMany *enmime.TooManyPartsError
+	if errors.As(err, &tooMany) {
+		return limitError("more than %d MIME parts", lim.MaxParts)
+	}
+	// enmime's error quotes the offending header line: keep it out of
+	// the chain, which ends up in logs.
+	return &mailwiki.Error{
+		Code:    mailwiki.EINVALID,
+		Message: "mailparse: the message structure cannot be read",
+		Err:     fmt.Errorf("mailparse: read envelope: %w", ErrUnreadable),
+	}
 }
 
 // fromEnvelope copies what mailwiki needs out of an enmime envelope.
