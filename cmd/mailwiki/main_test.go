@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mailwiki/mailwiki/internal/mailparse/hostile"
 )
 
 // bin is the mailwiki binary built once for the tests of this package.
@@ -130,6 +133,68 @@ func TestInspectPrintsWhatWouldBePublished(t *testing.T) {
 		if !strings.Contains(out, key) {
 			t.Errorf("inspect output lacks the field %s", key)
 		}
+	}
+}
+
+// inspectJSON runs inspect on raw (with extra environment) and decodes its
+// report.
+func inspectJSON(t *testing.T, raw []byte, env ...string) inspectReport {
+	t.Helper()
+	eml := filepath.Join(t.TempDir(), "m.eml")
+	if err := os.WriteFile(eml, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, env, "inspect", eml)
+	if code != 0 {
+		t.Fatalf("inspect: exit %d\n%s", code, errOut)
+	}
+	var r inspectReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%.500s", err, out)
+	}
+	return r
+}
+
+// inspectReport is the part of inspect's output these tests read.
+type inspectReport struct {
+	Title          string   `json:"title"`
+	Fallback       bool     `json:"fallback"`
+	FallbackReason string   `json:"fallback_reason"`
+	Warnings       []string `json:"warnings"`
+	Attachments    []struct {
+		Filename string `json:"filename"`
+		Size     int    `json:"size"`
+	} `json:"attachments"`
+}
+
+// TestInspectPathologicalMessage: a message over a parsing limit is shown
+// as the text fallback delivery would publish, with the limit named, at
+// once (8,000 nested parts took 34 s before the limits).
+func TestInspectPathologicalMessage(t *testing.T) {
+	t.Parallel()
+	raw := hostile.NestedMultipart(8000)
+	r := inspectJSON(t, raw)
+	if !r.Fallback || r.FallbackReason != "parse: too_large" {
+		t.Errorf("fallback %v %q, want the parse limit fallback", r.Fallback, r.FallbackReason)
+	}
+	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "multipart nesting deeper than 50 levels") {
+		t.Errorf("warnings %q, want the limit named first", r.Warnings)
+	}
+	if len(r.Attachments) != 1 || r.Attachments[0].Filename != "original.eml" || r.Attachments[0].Size != len(raw) {
+		t.Errorf("attachments %+v, want original.eml", r.Attachments)
+	}
+}
+
+// TestInspectDatesInUTC: inspect dates titles as delivery does (UTC by
+// default), not in the local time zone.
+func TestInspectDatesInUTC(t *testing.T) {
+	t.Parallel()
+	before := time.Now().UTC().Truncate(time.Minute)
+	r := inspectJSON(t, []byte(" not an email\r\n"), "TZ=Asia/Kolkata")
+	after := time.Now().UTC()
+	when, err := time.Parse("Email received on 2006-01-02 15:04", r.Title)
+	if err != nil || when.Before(before) || when.After(after) {
+		t.Errorf("title %q, want the UTC time between %s and %s", r.Title, before, after)
 	}
 }
 

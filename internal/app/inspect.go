@@ -1,11 +1,10 @@
 package app
 
 import (
+	"context"
 	"time"
 
-	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/convert"
-	"github.com/mailwiki/mailwiki/internal/mailparse"
+	"github.com/mailwiki/mailwiki/internal/pipeline"
 )
 
 // InspectReport is what `mailwiki inspect` prints: what mailwiki makes of a
@@ -22,7 +21,10 @@ type InspectReport struct {
 	Attachments []InspectAttachment `json:"attachments"`
 	Storage     string              `json:"storage"`
 	Fallback    bool                `json:"fallback"`
-	Warnings    []string            `json:"warnings"`
+	// FallbackReason is why the text fallback is published: the stage and
+	// an error code ("parse: too_large"); empty when converted.
+	FallbackReason string   `json:"fallback_reason,omitempty"`
+	Warnings       []string `json:"warnings"`
 }
 
 // InspectAttachment describes one file the page would carry.
@@ -34,29 +36,35 @@ type InspectAttachment struct {
 	ContentID   string `json:"content_id,omitempty"`
 }
 
-// Inspect parses and converts raw exactly as a delivery would, including the
-// text fallback when parsing or converting fails.
+// Inspect is InspectContext without a deadline, for a message received at
+// received, with dates in UTC (delivery's default Location).
 func Inspect(raw []byte, received time.Time) InspectReport {
-	r := InspectReport{References: []string{}, Attachments: []InspectAttachment{}, Warnings: []string{}}
-	msg, err := mailparse.Parse(raw)
-	var draft *mailwiki.Draft
+	r, _ := InspectContext(context.Background(), raw, pipeline.DraftOptions{Received: received})
+	return r
+}
+
+// InspectContext reports what a delivery would publish for raw: it builds
+// the draft with pipeline.BuildDraft, exactly as delivery does, including
+// the text fallback and its reason. Pass the delivery's Location for
+// identical dates. The error is BuildDraft's: non-nil only when ctx is done.
+func InspectContext(ctx context.Context, raw []byte, opts pipeline.DraftOptions) (InspectReport, error) {
+	b, err := pipeline.BuildDraft(ctx, raw, opts)
 	if err != nil {
-		r.Warnings = append(r.Warnings, "parse failed: "+err.Error())
-		draft, r.Fallback = convert.Fallback(raw, nil, received), true
-	} else {
+		return InspectReport{}, err
+	}
+	r := InspectReport{References: []string{}, Attachments: []InspectAttachment{}, Warnings: []string{}}
+	if msg := b.Message; msg != nil {
 		r.Subject, r.From, r.MessageID, r.InReplyTo = msg.Subject, msg.From, msg.MessageID, msg.InReplyTo
 		r.Automatic, r.Text = msg.Automatic, msg.Text
 		r.References = append(r.References, msg.References...)
-		r.Warnings = append(r.Warnings, msg.Warnings...)
-		if draft, err = convert.Convert(msg, convert.Options{Received: received}); err != nil {
-			r.Warnings = append(r.Warnings, "convert failed: "+err.Error())
-			draft, r.Fallback = convert.Fallback(raw, msg, received), true
-		}
 	}
-	r.Title, r.Storage = draft.Title, draft.Storage
-	r.Warnings = append(r.Warnings, draft.Warnings...)
-	for _, a := range draft.Attachments {
-		r.Attachments = append(r.Attachments, InspectAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: len(a.Data), Inline: a.Inline, ContentID: a.ContentID})
+	r.Fallback, r.FallbackReason = b.Fallback(), b.Reason
+	r.Title, r.Storage = b.Draft.Title, b.Draft.Storage
+	r.Warnings = append(r.Warnings, b.Draft.Warnings...)
+	for _, a := range b.Draft.Attachments {
+		r.Attachments = append(r.Attachments, InspectAttachment{
+			Filename: a.Filename, ContentType: a.ContentType, Size: len(a.Data), Inline: a.Inline, ContentID: a.ContentID,
+		})
 	}
-	return r
+	return r, nil
 }
