@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki"
-	"github.com/mailwiki/mailwiki/internal/convert"
-	"github.com/mailwiki/mailwiki/internal/mailparse"
 )
 
 // Recorder counts outcomes for the operator (Prometheus in production). A
@@ -40,6 +38,9 @@ type Deliverer struct {
 	// Memory bounds the bytes of messages being delivered at once across
 	// workers (nil: unbounded); a large message waits its turn.
 	Memory *Budget
+	// Limits bound parsing and conversion; zero fields take
+	// DefaultDraftLimits' values.
+	Limits DraftLimits
 
 	titles titleCounters
 	spaces spaceCache
@@ -126,29 +127,27 @@ func (d *Deliverer) plan(ctx context.Context, a *attempt, readErr error) (*plan,
 	case readErr != nil:
 		return nil, spoolReadError(readErr)
 	}
-	p.draft = d.draft(a)
+	if p.draft, err = d.draft(ctx, a); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
-// draft parses and converts the message; on failure it is the text
-// fallback, with a warning naming the stage (an error code, never content).
-func (d *Deliverer) draft(a *attempt) *drafts {
-	received := a.env.Received.In(d.loc())
-	fb := func() *mailwiki.Draft { return convert.Fallback(a.raw, a.msg, received) }
-	msg, err := mailparse.Parse(a.raw)
-	a.t.mark("parse")
+// draft parses and converts the message (BuildDraft, as inspect does); a
+// message that cannot be converted, or exceeds the limits, is the text
+// fallback, with a warning naming the stage (an error code, never
+// content). Only the end of ctx (shutdown, the job's deadline) is an error.
+func (d *Deliverer) draft(ctx context.Context, a *attempt) (*drafts, error) {
+	opts := DraftOptions{Received: a.env.Received, Location: d.loc(), Limits: d.Limits, Mark: a.t.mark}
+	b, err := BuildDraft(ctx, a.raw, opts)
 	if err != nil {
-		a.log.Warn("conversion failed, publishing the text fallback", "reason", "parse: "+mailwiki.ErrorCode(err))
-		return &drafts{main: fb(), fallback: fb}
+		return nil, err
 	}
-	a.msg = msg
-	draft, err := convert.Convert(msg, convert.Options{Received: a.env.Received, Location: d.loc()})
-	a.t.mark("convert")
-	if err != nil {
-		a.log.Warn("conversion failed, publishing the text fallback", "reason", "convert: "+mailwiki.ErrorCode(err))
-		return &drafts{main: fb(), fallback: fb}
+	a.msg = b.Message
+	if b.Fallback() {
+		a.log.Warn("conversion failed, publishing the text fallback", "reason", b.Reason)
 	}
-	return &drafts{main: draft, fallback: fb}
+	return &drafts{main: b.Draft, fallback: func() *mailwiki.Draft { return FallbackDraft(a.raw, b.Message, opts) }}, nil
 }
 
 // drafts is the converted draft and, made only when needed, the text

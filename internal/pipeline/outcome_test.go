@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/mailparse/hostile"
 	"github.com/mailwiki/mailwiki/internal/tenant"
 )
 
@@ -168,5 +169,30 @@ func TestExpiredWithPageButNoFilesSaysSo(t *testing.T) {
 	}
 	if b.spoolCount(t) != 0 {
 		t.Fatal("message kept after 48h")
+	}
+}
+
+// TestPathologicalShapesArePublishedAsFallback: messages whose structure
+// would make parsing explode are published at the first attempt as the
+// text fallback with the original attached, not retried for 48 hours.
+func TestPathologicalShapesArePublishedAsFallback(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for i, raw := range [][]byte{hostile.NestedMultipart(8000), hostile.SiblingParts(80000), hostile.NestedHTML(100000)} {
+		env := b.queue(t, "docs@x.test", string(raw))
+		if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
+			t.Fatalf("shape %d: %v", i, err)
+		}
+		pages := b.sandbox.Pages("DEMO")
+		if len(pages) != i+1 {
+			t.Fatalf("shape %d: %d pages", i, len(pages))
+		}
+		atts := b.sandbox.Attachments(pages[i].ID)
+		if len(atts) != 1 || atts[0].Filename != "original.eml" || len(atts[0].Data) != len(raw) {
+			t.Fatalf("shape %d: attachments %d, want original.eml", i, len(atts))
+		}
+	}
+	if n := strings.Count(b.logs.String(), "publishing the text fallback"); n != 3 {
+		t.Fatalf("%d fallback warnings logged, want 3", n)
 	}
 }
