@@ -102,7 +102,6 @@ func TestBaseURLWithContextPath(t *testing.T) {
 	}
 }
 
-
 func TestSendsUserAgentAndAccept(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, always(200, `{"id":"1","title":"T"}`))

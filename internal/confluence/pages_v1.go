@@ -22,7 +22,7 @@ type contentV1 struct {
 	Title   string  `json:"title"`
 	Space   spaceV1 `json:"space"`
 	Version struct {
-		Number int       `json:"number"`
+		Number int      `json:"number"`
 		When   flexTime `json:"when"`
 	} `json:"version"`
 	Body struct {
