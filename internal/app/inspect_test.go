@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mailwiki/mailwiki/internal/app"
 	"github.com/mailwiki/mailwiki/internal/pipeline"
+	"github.com/mailwiki/mailwiki/internal/sharedtest"
 )
 
 // inspectMessages returns the messages Inspect is compared on: the
@@ -22,20 +22,10 @@ import (
 func inspectMessages(t *testing.T) []string {
 	t.Helper()
 	files, _ := filepath.Glob("../convert/testdata/golden/*.eml")
-	dir := os.Getenv("MAILWIKI_SHARED_DIR")
-	if dir == "" {
-		dir = "../../../shared"
-	}
-	corpus := filepath.Join(dir, "corpus")
-	_, err := os.Stat(corpus)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && os.Getenv("MAILWIKI_REQUIRE_SHARED") == "1":
-		t.Fatalf("SHARED-MISSING: %s not found (MAILWIKI_REQUIRE_SHARED=1)", corpus)
-	case errors.Is(err, fs.ErrNotExist):
+	corpus, ok := sharedtest.Optional(t, "corpus")
+	if !ok {
 		t.Logf("SHARED-MISSING: %s not found: golden cases only", corpus)
 		return files
-	case err != nil:
-		t.Fatal(err)
 	}
 	for _, g := range []string{"*/*.eml", "enmime/testdata/*/*.raw", "mime4j/core/src/test/resources/*/*.msg"} {
 		m, _ := filepath.Glob(filepath.Join(corpus, g))

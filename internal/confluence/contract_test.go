@@ -5,11 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/mailwiki/mailwiki/internal/sharedtest"
 )
 
 // Contract tests: every v2 request the client sends is validated against
@@ -25,31 +24,8 @@ import (
 // and so is every v2 fixture the fake answers with, so that fixtures are real
 // Confluence shapes. The document is read in place, never copied.
 
-// v2SpecFile is the document's path in the shared folder (see sharedFile).
+// v2SpecFile is the document's path in the shared folder (see sharedtest).
 const v2SpecFile = "spec/confluence-cloud-v2.openapi.json"
-
-// sharedFile returns the path of rel in the shared folder beside the
-// repository (../shared from the module root, or $MAILWIKI_SHARED_DIR). When
-// it is missing the test skips with SHARED-MISSING, or fails when
-// MAILWIKI_REQUIRE_SHARED=1 (as .ci/run sets it).
-func sharedFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir := os.Getenv("MAILWIKI_SHARED_DIR")
-	if dir == "" {
-		dir = "../../../shared"
-	}
-	path := filepath.Join(dir, rel)
-	_, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && os.Getenv("MAILWIKI_REQUIRE_SHARED") == "1":
-		t.Fatalf("SHARED-MISSING: %s not found (clone the shared folder beside the repository; MAILWIKI_REQUIRE_SHARED=1)", path)
-	case errors.Is(err, fs.ErrNotExist):
-		t.Skipf("SHARED-MISSING: %s not found (clone the shared folder beside the repository)", path)
-	case err != nil:
-		t.Fatal(err)
-	}
-	return path
-}
 
 // v2Prefix is where the v2 API lives under a Cloud site's base URL; the
 // document's servers entry is https://{your-domain}/wiki/api/v2.
@@ -96,7 +72,7 @@ func closeBodyWriteSchemas(doc *openapi3.T) {
 
 func v2Router(t *testing.T) routers.Router {
 	t.Helper()
-	path := sharedFile(t, v2SpecFile)
+	path := sharedtest.File(t, v2SpecFile)
 	router, err := loadV2Router(path)
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)

@@ -3,7 +3,6 @@ package convert
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,36 +13,14 @@ import (
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/mailparse"
+	"github.com/mailwiki/mailwiki/internal/sharedtest"
 )
-
-// sharedFile returns the path of rel in the shared folder beside the
-// repository (../shared from the module root, or $MAILWIKI_SHARED_DIR). When
-// it is missing the test skips with SHARED-MISSING, or fails when
-// MAILWIKI_REQUIRE_SHARED=1 (as .ci/run sets it).
-func sharedFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir := os.Getenv("MAILWIKI_SHARED_DIR")
-	if dir == "" {
-		dir = "../../../shared"
-	}
-	path := filepath.Join(dir, rel)
-	_, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && os.Getenv("MAILWIKI_REQUIRE_SHARED") == "1":
-		t.Fatalf("SHARED-MISSING: %s not found (clone the shared folder beside the repository; MAILWIKI_REQUIRE_SHARED=1)", path)
-	case errors.Is(err, fs.ErrNotExist):
-		t.Skipf("SHARED-MISSING: %s not found (clone the shared folder beside the repository)", path)
-	case err != nil:
-		t.Fatal(err)
-	}
-	return path
-}
 
 // corpusFiles returns the shared email corpora's directory (see its
 // README.md) and the corpus messages this test reads.
 func corpusFiles(t *testing.T) (string, []string) {
 	t.Helper()
-	corpusDir := sharedFile(t, "corpus")
+	corpusDir := sharedtest.File(t, "corpus")
 	var files []string
 	for _, g := range []string{
 		"enmime/testdata/*/*.raw",

@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,34 +15,13 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/mailwiki/mailwiki/internal/sharedtest"
 )
 
 // specFile is Atlassian's OpenAPI document of Confluence Cloud REST v2,
-// read in place from the shared folder (see sharedFile).
+// read in place from the shared folder (see sharedtest).
 const specFile = "spec/confluence-cloud-v2.openapi.json"
-
-// sharedFile returns the path of rel in the shared folder beside the
-// repository (../shared from the module root, or $MAILWIKI_SHARED_DIR). When
-// it is missing the test skips with SHARED-MISSING, or fails when
-// MAILWIKI_REQUIRE_SHARED=1 (as .ci/run sets it).
-func sharedFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir := os.Getenv("MAILWIKI_SHARED_DIR")
-	if dir == "" {
-		dir = "../../../shared"
-	}
-	path := filepath.Join(dir, rel)
-	_, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && os.Getenv("MAILWIKI_REQUIRE_SHARED") == "1":
-		t.Fatalf("SHARED-MISSING: %s not found (clone the shared folder beside the repository; MAILWIKI_REQUIRE_SHARED=1)", path)
-	case errors.Is(err, fs.ErrNotExist):
-		t.Skipf("SHARED-MISSING: %s not found (clone the shared folder beside the repository)", path)
-	case err != nil:
-		t.Fatal(err)
-	}
-	return path
-}
 
 // specHost is the host the document's server is rewritten to; requests are
 // matched against it, whatever port the test server listens on.
@@ -95,7 +71,7 @@ func relaxAmbiguousBody(doc *openapi3.T) {
 // the document is not there.
 func specRouter(t *testing.T) routers.Router {
 	t.Helper()
-	path := sharedFile(t, specFile)
+	path := sharedtest.File(t, specFile)
 	r, err := loadSpec(path)
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
