@@ -117,7 +117,7 @@ func (n *Notifier) humanText(f mailwiki.Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "This is the mail system at %s.\n\n", n.domain())
 	if len(f.Published) == 0 {
-		b.WriteString("Your message could not be published to Confluence, and it has been deleted.\n\n")
+		b.WriteString("Your message could not be published to Confluence for the recipients below\n(each with the reason), and it has been deleted.\n\n")
 	} else {
 		b.WriteString("Your message was published to Confluence for some recipients but not for\nothers; it has been deleted.\n\n")
 	}

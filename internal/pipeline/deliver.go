@@ -147,14 +147,15 @@ func (d *Deliverer) draft(ctx context.Context, a *attempt) (*drafts, error) {
 	if b.Fallback() {
 		a.log.Warn("conversion failed, publishing the text fallback", "reason", b.Reason)
 	}
-	return &drafts{main: b.Draft, fallback: func() *mailwiki.Draft { return FallbackDraft(a.raw, b.Message, opts) }}, nil
+	return &drafts{main: b.Draft, isFallback: b.Fallback(), fallback: func() *mailwiki.Draft { return FallbackDraft(a.raw, b.Message, opts) }}, nil
 }
 
 // drafts is the converted draft and, made only when needed, the text
 // fallback used when Confluence rejects the converted body.
 type drafts struct {
-	main     *mailwiki.Draft
-	fallback func() *mailwiki.Draft
+	main       *mailwiki.Draft
+	isFallback bool // main is the text fallback already
+	fallback   func() *mailwiki.Draft
 }
 
 func (d *Deliverer) loc() *time.Location {

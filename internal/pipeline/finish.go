@@ -40,6 +40,11 @@ func (d *Deliverer) conclude(ctx context.Context, a *attempt, p *plan) error {
 	ctx = context.WithoutCancel(ctx)
 	failed, published := p.failures(), p.published()
 	notified := d.notify(ctx, a, failed, published)
+	if notified == notifyError && d.Now().Sub(a.env.Received) < d.MaxAge {
+		// Keep the message (its routes are recorded) and tell the sender
+		// at the next attempt: a relay down for a while loses no notice.
+		return d.defer_(a, mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "the notification relay is unavailable"))
+	}
 	if a.finish != nil {
 		if err := a.finish(ctx); err != nil {
 			return d.defer_(a, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "queue unavailable", Temporary: true, Err: err})
@@ -95,21 +100,28 @@ func (d *Deliverer) count(outcome string, failed []mailwiki.RecipientFailure, to
 	}
 }
 
+// What the summary line says of the notification ("sender_notified").
+const (
+	notifyYes   = "yes"
+	notifyNo    = "no"
+	notifyError = "error"
+)
+
 // notify tells the sender about the failed recipients; it returns what the
-// summary line says about it ("yes", "no" or "error").
+// summary line says about it.
 func (d *Deliverer) notify(ctx context.Context, a *attempt, failed []mailwiki.RecipientFailure, published []string) string {
 	if len(failed) == 0 || d.Notifier == nil {
-		return "no"
+		return notifyNo
 	}
 	r := mailwiki.Report{Envelope: a.env, Header: headerBlock(a.raw), Automatic: a.msg != nil && a.msg.Automatic, Failed: failed, Published: published}
 	if err := d.Notifier.Notify(ctx, r); err != nil {
 		a.log.Error("cannot notify the sender", "error", err)
-		return "error"
+		return notifyError
 	}
 	if a.env.From == "" || r.Automatic {
-		return "no"
+		return notifyNo
 	}
-	return "yes"
+	return notifyYes
 }
 
 // maxHeader bounds the original header quoted in a notification.
@@ -129,7 +141,8 @@ func pagesAttr(p *plan) []map[string]any {
 	out := []map[string]any{}
 	for _, r := range p.routes {
 		if r.rec.State == mailwiki.RoutePublished {
-			out = append(out, map[string]any{"tenant": r.route.TenantID, "space": r.route.SpaceKey, "page_id": r.rec.PageID, "url": r.rec.PageURL, "fallback": r.rec.Fallback})
+			fallback := r.rec.Fallback || (p.draft != nil && p.draft.isFallback)
+			out = append(out, map[string]any{"tenant": r.route.TenantID, "space": r.route.SpaceKey, "page_id": r.rec.PageID, "url": r.rec.PageURL, "fallback": fallback})
 		}
 	}
 	return out

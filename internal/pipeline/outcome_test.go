@@ -196,3 +196,90 @@ func TestPathologicalShapesArePublishedAsFallback(t *testing.T) {
 		t.Fatalf("%d fallback warnings logged, want 3", n)
 	}
 }
+
+// refusedFiles refuses every upload for good, as a 400 or 413 would.
+type refusedFiles struct{ mailwiki.Publisher }
+
+func (refusedFiles) AttachFiles(context.Context, string, []mailwiki.Attachment) error {
+	return mailwiki.Errorf(mailwiki.ETOOLARGE, "the content is too large for Confluence")
+}
+
+// TestRefusedFilesNameTheCreatedPage: the page exists but Confluence
+// refuses its files for good: the sender is told so, with the page's URL,
+// not that nothing was published.
+func TestRefusedFilesNameTheCreatedPage(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.wrap = func(c mailwiki.Publisher) mailwiki.Publisher { return refusedFiles{c} }
+	env := b.queue(t, "docs@x.test", withAttachment)
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err == nil || mailwiki.IsTemporary(err) {
+		t.Fatalf("err = %v, want permanent", err)
+	}
+	pages := b.sandbox.Pages("DEMO")
+	if len(pages) != 1 || len(b.notices.f) != 1 {
+		t.Fatalf("%d pages, %d notifications; want 1 and 1", len(pages), len(b.notices.f))
+	}
+	if reason := mailwiki.ErrorMessage(b.notices.f[0].Failed[0].Reason); !strings.Contains(reason, "was created") || !strings.Contains(reason, pages[0].ID) {
+		t.Fatalf("reason %q does not name the created page %s", reason, pages[0].ID)
+	}
+}
+
+// TestBodyTooLargeForConfluencePublishesFallback: a text body over
+// Confluence's page size limit (413) is published as the text fallback,
+// its text cut with a note and the whole message attached.
+func TestBodyTooLargeForConfluencePublishesFallback(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	raw := mail("Big log", strings.Repeat("0123456789 abcdefghij klmnopqrst uvwxyz\r\n", 150000)) // 6 MB
+	env := b.queue(t, "docs@x.test", raw)
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	pages := b.sandbox.Pages("DEMO")
+	if len(pages) != 1 || pages[0].Title != "Big log" {
+		t.Fatalf("pages = %d, want one titled Big log", len(pages))
+	}
+	atts := b.sandbox.Attachments(pages[0].ID)
+	if len(atts) != 1 || atts[0].Filename != "original.eml" || len(atts[0].Data) != len(raw) {
+		t.Fatalf("want original.eml with the whole message, got %d files", len(atts))
+	}
+	if !strings.Contains(b.logs.String(), `"fallback":true`) {
+		t.Fatal("summary line does not say the page is the fallback")
+	}
+}
+
+// flakyNotifier fails its first notification (a relay down for a while).
+type flakyNotifier struct {
+	notices
+	failed bool
+}
+
+func (f *flakyNotifier) Notify(ctx context.Context, r mailwiki.Report) error {
+	if !f.failed {
+		f.failed = true
+		return mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "injected: relay down")
+	}
+	return f.notices.Notify(ctx, r)
+}
+
+// TestNotificationRetriedWhileRelayDown: a notification the relay could
+// not take keeps the message, and the next attempt sends it.
+func TestNotificationRetriedWhileRelayDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	fn := &flakyNotifier{}
+	b.d.Notifier = fn
+	env := b.queue(t, "gone@x.test", mail("Nowhere", "text"))
+	if err := b.d.Deliver(context.Background(), env, 1, nil); !mailwiki.IsTemporary(err) {
+		t.Fatalf("relay down: %v, want temporary", err)
+	}
+	if b.spoolCount(t) != 1 {
+		t.Fatal("message deleted before its sender was told")
+	}
+	if err := b.d.Deliver(context.Background(), env, 2, nil); mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND {
+		t.Fatalf("relay back: %v, want the route's not_found", err)
+	}
+	if len(fn.f) != 1 || b.spoolCount(t) != 0 {
+		t.Fatalf("%d notifications, %d spool objects; want 1 and 0", len(fn.f), b.spoolCount(t))
+	}
+}

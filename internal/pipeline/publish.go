@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
@@ -86,7 +87,14 @@ func (d *Deliverer) publishRoute(ctx context.Context, a *attempt, r *routeState,
 	if r.rec.Fallback {
 		draft = dr.fallback()
 	}
-	return uploadFiles(ctx, c, r.rec.PageID, draft.Attachments, resumed)
+	err = uploadFiles(ctx, c, r.rec.PageID, draft.Attachments, resumed)
+	if err != nil && !mailwiki.IsTemporary(err) {
+		// The page exists: the sender must not read that nothing was
+		// published (and send it again).
+		return &mailwiki.Error{Code: mailwiki.ErrorCode(err), Err: err,
+			Message: fmt.Sprintf("the page %s was created, but Confluence refused its files (%s)", r.rec.PageURL, mailwiki.ErrorMessage(err))}
+	}
+	return err
 }
 
 // createPage creates the page under the first free title, recording each
@@ -111,7 +119,7 @@ func (d *Deliverer) createPage(ctx context.Context, a *attempt, c mailwiki.Publi
 		draft = dr.fallback()
 	}
 	page, err := d.createWithTitles(ctx, c, space, a.env, r, draft)
-	if isRejectedBody(err) && !r.rec.Fallback {
+	if isRejectedBody(err) && !r.rec.Fallback && !dr.isFallback {
 		a.log.Warn("Confluence rejected the converted body, publishing the text fallback", "space", r.route.SpaceKey, "error_code", mailwiki.ErrorCode(err))
 		fb := dr.fallback()
 		fb.Title = draft.Title
@@ -223,9 +231,12 @@ func (d *Deliverer) titleCandidate(space mailwiki.Space, base string, env *mailw
 	}
 }
 
-// isRejectedBody tells a body Confluence refused (400) apart from a taken title.
+// isRejectedBody tells a body Confluence refused, as invalid (400) or too
+// large (413), apart from a taken title: the text fallback (whose text is
+// bounded) is tried then.
 func isRejectedBody(err error) bool {
-	return mailwiki.ErrorCode(err) == mailwiki.EINVALID
+	code := mailwiki.ErrorCode(err)
+	return code == mailwiki.EINVALID || code == mailwiki.ETOOLARGE
 }
 
 // uploadFiles uploads the draft's files. A page made by an earlier attempt
