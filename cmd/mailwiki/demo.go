@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -42,8 +44,12 @@ func demo(ctx context.Context, args []string) error {
 	}
 	printNextSteps(m.SMTPAddr(), site)
 	if kept > 0 {
-		fmt.Fprintf(os.Stderr, "The sandbox kept the %d pages of earlier runs (%s); the sample message is sent on the first start only.\n",
-			kept, filepath.Join(*dataDir, app.DemoSandboxFile))
+		where := filepath.Join(*dataDir, app.DemoSandboxFile)
+		if *sandboxURL != "" {
+			where = *sandboxURL
+		}
+		fmt.Fprintf(os.Stderr, "The sandbox (%s) already has pages in %s; the sample message is sent to an empty space only.\n",
+			where, sandbox.DemoSpaceKey)
 	} else if !*noSample {
 		sendSample(ctx, m.SMTPAddr())
 	}
@@ -60,7 +66,8 @@ func demoSandbox(m *app.Main, url, dataDir string) (int, func() error, error) {
 	if url != "" {
 		m.SandboxListen = ""
 		m.Config.Tenants[0].BaseURL = url
-		return 0, func() error { return nil }, nil
+		n, err := remotePages(url)
+		return n, func() error { return nil }, err
 	}
 	sb, err := app.OpenDemoSandbox(dataDir, m.Logger)
 	if err != nil {
@@ -68,6 +75,29 @@ func demoSandbox(m *app.Main, url, dataDir string) (int, func() error, error) {
 	}
 	m.Sandbox = sb
 	return len(sb.Pages(sandbox.DemoSpaceKey)), sb.Close, nil
+}
+
+// remotePages asks the sandbox at url whether space DEMO has pages (0 or
+// 1: enough to decide on the sample), so that a demo started again against
+// it does not send the sample twice, and a wrong URL is said at once.
+func remotePages(url string) (int, error) {
+	req, err := http.NewRequest(http.MethodGet, url+"/rest/api/content?type=page&limit=1&spaceKey="+sandbox.DemoSpaceKey, nil)
+	if err != nil {
+		return 0, fmt.Errorf("--sandbox-url %s: %w", url, err)
+	}
+	req.SetBasicAuth(sandbox.DemoUser, sandbox.DemoToken)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("--sandbox-url %s does not answer (start it with `mailwiki sandbox`, or leave the flag out): %w", url, err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Size int `json:"size"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&page) != nil {
+		return 0, fmt.Errorf("--sandbox-url %s: GET %s answered %s; give the sandbox's base URL, ending in /wiki", url, req.URL.Path, resp.Status)
+	}
+	return page.Size, nil
 }
 
 // sendSample sends the sample message, reporting a failure without

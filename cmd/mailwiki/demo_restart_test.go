@@ -61,11 +61,23 @@ type demoProc struct {
 // returns once it prints its instructions.
 func startDemo(t *testing.T, dataDir, sandboxAddr string) *demoProc {
 	t.Helper()
+	return runDemo(t, "--data-dir", dataDir, "--sandbox-addr", sandboxAddr)
+}
+
+// startDemoAt runs the demo on dataDir against the sandbox at site.
+func startDemoAt(t *testing.T, dataDir, site string) *demoProc {
+	t.Helper()
+	return runDemo(t, "--data-dir", dataDir, "--sandbox-url", site)
+}
+
+// runDemo runs `mailwiki demo` with args on free SMTP and HTTP addresses and
+// returns once it prints its instructions.
+func runDemo(t *testing.T, args ...string) *demoProc {
+	t.Helper()
 	p := &demoProc{smtpAddr: freeAddr(t)}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	p.cmd = exec.CommandContext(ctx, bin, "demo", "--data-dir", dataDir,
-		"--smtp-addr", p.smtpAddr, "--http-addr", freeAddr(t), "--sandbox-addr", sandboxAddr)
+	p.cmd = exec.CommandContext(ctx, bin, append([]string{"demo", "--smtp-addr", p.smtpAddr, "--http-addr", freeAddr(t)}, args...)...)
 	stderr, _ := p.cmd.StderrPipe()
 	p.cmd.Stdout = io.Discard
 	if err := p.cmd.Start(); err != nil {
@@ -121,4 +133,32 @@ func mustAtoi(t *testing.T, s string) int {
 		t.Fatalf("id %q is not numeric", s)
 	}
 	return n
+}
+
+// TestDemoAgainstARunningSandbox: `demo --sandbox-url` sends the sample
+// only to an empty space (a second demo on the same sandbox does not send
+// it again), and a URL where nothing answers is refused at start.
+func TestDemoAgainstARunningSandbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	sandboxAddr := freeAddr(t)
+	start(t, nil, "sandbox", "--addr", sandboxAddr)
+	site := "http://" + sandboxAddr + "/wiki"
+	waitHTTP(t, site+"/", 200)
+	for i, dir := range []string{"a", "b"} {
+		p := startDemoAt(t, filepath.Join(t.TempDir(), dir), site)
+		waitTitle(t, site, "Hello from mailwiki")
+		time.Sleep(time.Second) // time for a second sample, were it sent, to be published
+		p.stop(t)
+		if n := len(spaceTitles(t, site)); n != 1 {
+			t.Fatalf("after demo %d: DEMO holds %d pages, want the sample once", i+1, n)
+		}
+	}
+	out, err := exec.Command(bin, "demo", "--data-dir", t.TempDir(), "--smtp-addr", freeAddr(t), "--http-addr", freeAddr(t),
+		"--sandbox-url", "http://"+freeAddr(t)+"/wiki").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "does not answer") {
+		t.Fatalf("demo with a dead --sandbox-url: err %v, output %s", err, out)
+	}
 }
