@@ -127,3 +127,26 @@ func TestLoadBadMasterKey(t *testing.T) {
 		t.Fatalf("short master key not reported: %v", err)
 	}
 }
+
+// TestLoadSaysWhatToChangeForYAMLMistakes: misspelt keys and values of the
+// wrong type are each a sentence naming the line and what to write, listed
+// with the other problems; an empty file is the defaults.
+func TestLoadSaysWhatToChangeForYAMLMistakes(t *testing.T) {
+	t.Parallel()
+	path := write(t, "bad.yaml", "smtp:\n  domian: x\n  read_timeout: 5 minutes\nqueue:\n  memory_budget: 1GB\n  workers: 0\n")
+	_, err := config.Load(path, env(nil))
+	for _, want := range []string{
+		`line 2: unknown key "domian" in section smtp`,
+		`line 3: "5 minutes" is not a duration; write it as 30s, 5m or 48h`,
+		`line 5: "1GB" is not a whole number (sizes are in bytes`,
+		`queue.workers = 0: choose between 1 and 1000`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	_, err = config.Load(write(t, "empty.yaml", ""), env(nil))
+	if err == nil || strings.Contains(err.Error(), "EOF") {
+		t.Errorf("empty file: %v, want only the problems of the defaults", err)
+	}
+}

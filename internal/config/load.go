@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,16 +23,19 @@ type Getenv func(string) string
 // returned error lists every problem found, each saying what to change.
 func Load(path string, getenv Getenv) (Config, error) {
 	cfg := Default()
+	var errs []error
 	if path != "" {
-		if err := loadFile(path, &cfg); err != nil {
+		problems, err := loadFile(path, &cfg)
+		if err != nil {
 			return cfg, err
 		}
+		errs = problems
 	}
-	var errs []error
 	errs = append(errs, applyEnv(&cfg, getenv)...)
-	errs = append(errs, resolveSecrets(&cfg)...)
-	if len(errs) == 0 {
-		errs = cfg.validate()
+	secretErrs := resolveSecrets(&cfg)
+	errs = append(errs, secretErrs...)
+	if len(secretErrs) == 0 { // an unreadable secret would be reported twice
+		errs = append(errs, cfg.validate()...)
 	}
 	if len(errs) > 0 {
 		return cfg, &ValidationError{Problems: errs}
@@ -38,17 +43,69 @@ func Load(path string, getenv Getenv) (Config, error) {
 	return cfg, nil
 }
 
-func loadFile(path string, cfg *Config) error {
+// loadFile decodes the YAML file at path into cfg. Keys it does not know
+// and values of the wrong type are problems (returned, each as a sentence
+// saying what to change, so that the other checks still run); a file that
+// is not YAML at all is an error. An empty file is the defaults.
+func loadFile(path string, cfg *Config) ([]error, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("config: read %s: %w", path, err)
+		return nil, fmt.Errorf("config: read %s: %w", path, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
-		return &ValidationError{Problems: []error{fmt.Errorf("%s: %w (check the spelling of the keys against 'mailwiki config dump')", path, err)}}
+	err = dec.Decode(cfg)
+	var te *yaml.TypeError
+	switch {
+	case err == nil, errors.Is(err, io.EOF):
+		return nil, nil
+	case errors.As(err, &te):
+		problems := make([]error, len(te.Errors))
+		for i, e := range te.Errors {
+			problems[i] = fmt.Errorf("%s: %s", path, yamlProblem(e))
+		}
+		return problems, nil
 	}
-	return nil
+	return nil, &ValidationError{Problems: []error{fmt.Errorf("%s is not valid YAML: %w (indent with spaces, not tabs; see the example in README.md)", path, err)}}
+}
+
+// yamlFieldNotFound and yamlCannotUnmarshal match the messages of
+// yaml.TypeError (go.yaml.in/yaml/v3).
+var (
+	yamlFieldNotFound   = regexp.MustCompile(`^(line \d+): field (\S+) not found in type config\.(\w+)$`)
+	yamlCannotUnmarshal = regexp.MustCompile("^(line \\d+): cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+)
+
+// yamlProblem turns one yaml.TypeError message into what to change.
+func yamlProblem(msg string) string {
+	if m := yamlFieldNotFound.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: unknown key %q in %s (check its spelling; 'mailwiki config dump' prints every key)", m[1], m[2], sectionName(m[3]))
+	}
+	if m := yamlCannotUnmarshal.FindStringSubmatch(msg); m != nil {
+		switch m[3] {
+		case "int", "int64":
+			return fmt.Sprintf("%s: %q is not a whole number (sizes are in bytes, e.g. 1073741824 for 1 GiB)", m[1], m[2])
+		case "time.Duration":
+			return fmt.Sprintf("%s: %q is not a duration; write it as 30s, 5m or 48h", m[1], m[2])
+		case "bool":
+			return fmt.Sprintf("%s: %q is not true or false", m[1], m[2])
+		}
+		return fmt.Sprintf("%s: %q is not a valid value here (a %s is expected)", m[1], m[2], m[3])
+	}
+	return msg
+}
+
+// sectionName names a configuration type as the YAML file shows it.
+func sectionName(typ string) string {
+	switch typ {
+	case "Config":
+		return "the top level"
+	case "Tenant":
+		return "a tenant"
+	case "Address":
+		return "a tenant's address"
+	}
+	return "section " + strings.ToLower(typ)
 }
 
 // ValidationError lists every configuration problem found.
