@@ -1,6 +1,9 @@
 package convert
 
 import (
+	"bytes"
+	"mime"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -51,7 +54,7 @@ func Fallback(raw []byte, msg *mailwiki.Message, received time.Time) *mailwiki.D
 	}
 	attachmentList(&b, files.unshown())
 	d := &mailwiki.Draft{
-		Title:    fallbackTitle(msg, received),
+		Title:    fallbackTitle(raw, msg, received),
 		Storage:  b.String(),
 		Warnings: append(warnings, files.warnings...),
 	}
@@ -89,14 +92,48 @@ func shorten(s string) (string, bool) {
 }
 
 // fallbackTitle is the message's title, or "Email received on DATE".
-func fallbackTitle(msg *mailwiki.Message, received time.Time) string {
+func fallbackTitle(raw []byte, msg *mailwiki.Message, received time.Time) string {
 	if msg != nil {
 		return pageTitle(msg, Options{Received: received, Location: received.Location()})
+	}
+	if h := headerOnly(raw); h != nil {
+		return pageTitle(h, Options{Received: received, Location: received.Location()})
 	}
 	if received.IsZero() {
 		return "Email"
 	}
 	return "Email received on " + received.Format(titleTimeLayout)
+}
+
+// maxTitleHeader bounds the header read for the title of a message that
+// could not be parsed.
+const maxTitleHeader = 64 << 10
+
+// headerOnly reads Subject and From from the header of a message the MIME
+// parser refused (RFC 5322 §3.6.4-5, encoded words per RFC 2047), looking
+// at most at its first 64 KiB, so that its page keeps its subject; nil when
+// even that fails.
+func headerOnly(raw []byte) *mailwiki.Message {
+	head := raw[:min(len(raw), maxTitleHeader)]
+	m, err := mail.ReadMessage(bytes.NewReader(head))
+	if err != nil {
+		return nil
+	}
+	dec := mime.WordDecoder{}
+	decode := func(s string) string {
+		if d, err := dec.DecodeHeader(s); err == nil {
+			return d
+		}
+		return s
+	}
+	msg := &mailwiki.Message{Subject: decode(m.Header.Get("Subject")), From: decode(m.Header.Get("From"))}
+	if a, err := mail.ParseAddress(m.Header.Get("From")); err == nil {
+		msg.FromAddress = a.Address
+	}
+	if msg.Subject == "" && msg.From == "" {
+		return nil
+	}
+	return msg
 }
 
 // htmlText reduces HTML to text in one pass of the tokenizer (time linear

@@ -109,3 +109,20 @@ func TestParseFailureFallback(t *testing.T) {
 		t.Errorf("attachments = %+v, want only original.eml with the raw bytes", d.Attachments)
 	}
 }
+
+// TestFallbackTitleFromHeaderOfUnparsedMessage: a message the MIME parser
+// refused keeps its subject (RFC 2047 decoded) as the page title, or its
+// sender's name when it has none.
+func TestFallbackTitleFromHeaderOfUnparsedMessage(t *testing.T) {
+	t.Parallel()
+	when := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
+	for raw, want := range map[string]string{
+		"From: Ann <ann@example.org>\r\nSubject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\n\r\nbody": "Grüße",
+		"From: Ann <ann@example.org>\r\n\r\nbody":                                         "Email from Ann on 2026-11-30 09:15",
+		"no header at all": "Email received on 2026-11-30 09:15",
+	} {
+		if got := Fallback([]byte(raw), nil, when).Title; got != want {
+			t.Errorf("title of %q = %q, want %q", raw, got, want)
+		}
+	}
+}
