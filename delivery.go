@@ -39,20 +39,24 @@ type Delivery struct {
 // DeliveryStore records delivery progress so that a retried job continues
 // where the last attempt stopped and never publishes a route twice.
 //
-// ClaimTitle reserves a page title in a route for a queued message before
-// Confluence is asked to create it: it returns true when the title is now
-// (or was already) claimed by queueID, false when another message holds it.
-// Claims and deliveries of a message go with DeleteDeliveries. Implementations
-// are safe for concurrent use, across processes sharing the database.
+// ClaimTitle reserves d.Title in d.Route for d.QueueID before Confluence is
+// asked to create the page and, when the title is (or already was) that
+// message's, saves d (the route's intent) in the same transaction; it
+// returns false, saving nothing, when another message holds the title.
+// Implementations are safe for concurrent use, across processes sharing the
+// database.
 type DeliveryStore interface {
 	SaveDelivery(ctx context.Context, d Delivery) error
 	Deliveries(ctx context.Context, queueID string) ([]Delivery, error)
-	ClaimTitle(ctx context.Context, route, title, queueID string) (bool, error)
+	ClaimTitle(ctx context.Context, d Delivery) (bool, error)
+	// DeleteDeliveries forgets a message's progress and title claims.
 	DeleteDeliveries(ctx context.Context, queueID string) error
-	// DeleteDeliveriesExcept forgets the progress of every message whose
-	// queue id is not in keep (those whose job ended in a crash before
-	// DeleteDeliveries ran). It returns how many messages it forgot.
-	DeleteDeliveriesExcept(ctx context.Context, keep map[string]bool) (int, error)
+	// DeleteDeliveriesExcept forgets the progress and claims of every
+	// message whose queue id is not in keep and that nothing recorded at or
+	// after since (a message whose job started after keep was listed is
+	// left alone). Finished messages are forgotten this way, in batches,
+	// rather than one write each. It returns how many messages it forgot.
+	DeleteDeliveriesExcept(ctx context.Context, keep map[string]bool, since time.Time) (int, error)
 }
 
 // RecipientFailure is one recipient of a message that was not published.

@@ -31,6 +31,9 @@ func (m *Main) sweep(ctx context.Context) {
 }
 
 func (m *Main) sweepOnce(ctx context.Context) {
+	if _, err := m.purgeDeliveries(ctx); err != nil {
+		m.Logger.Error("sweep: cannot purge the delivery records of finished messages", "error", err)
+	}
 	entries, err := m.spool.List(ctx)
 	if err != nil {
 		m.Logger.Error("retention sweep: cannot list spool", "error", err)
@@ -50,6 +53,26 @@ func (m *Main) sweepOnce(ctx context.Context) {
 	}
 }
 
+// purgeDeliveries forgets the delivery records (ids, titles, outcomes) of
+// messages whose job has ended, in one transaction, and returns the queue
+// ids of the messages still queued. Records written after the listing
+// began are kept: their job may have started meanwhile.
+func (m *Main) purgeDeliveries(ctx context.Context) (map[string]bool, error) {
+	since := m.Now()
+	queued, err := m.queue.QueuedIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n, err := m.store.DeleteDeliveriesExcept(ctx, queued, since)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		m.Logger.Debug("forgot the delivery records of finished messages", "count", n)
+	}
+	return queued, nil
+}
+
 // removeUnqueued deletes the spool objects that no delivery job refers to: a
 // process that died between writing a message and committing its job leaves
 // one behind, and its sender never got a 250 (and will send it again). It
@@ -59,14 +82,9 @@ func (m *Main) removeUnqueued(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	queued, err := m.queue.QueuedIDs(ctx)
+	queued, err := m.purgeDeliveries(ctx)
 	if err != nil {
 		return err
-	}
-	if n, err := m.store.DeleteDeliveriesExcept(ctx, queued); err != nil {
-		return err
-	} else if n > 0 {
-		m.Logger.Info("forgot the delivery records of finished messages", "count", n)
 	}
 	for _, e := range entries {
 		if queued[e.ID] {

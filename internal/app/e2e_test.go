@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -205,5 +206,24 @@ func TestUnconvertibleMessageStillPublished(t *testing.T) {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+}
+
+// TestSweepForgetsFinishedDeliveries: the delivery records of a published
+// message (page id, title claim) go with the next sweep.
+func TestSweepForgetsFinishedDeliveries(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	msg := []byte("From: a@example.org\r\nTo: " + app.DemoAddress + "\r\nSubject: Forget me\r\n\r\ntext\r\n")
+	if err := send(t, b.main.SMTPAddr(), app.DemoAddress, msg); err != nil {
+		t.Fatal(err)
+	}
+	b.waitLog(t, `"outcome":"published"`)
+	if n, err := b.main.DeliveryRows(); err != nil || n == 0 {
+		t.Fatalf("before the sweep: %d rows, %v; want the published message's records", n, err)
+	}
+	b.main.SweepOnce(context.Background())
+	if n, err := b.main.DeliveryRows(); err != nil || n != 0 {
+		t.Fatalf("after the sweep: %d rows, %v; want none", n, err)
 	}
 }

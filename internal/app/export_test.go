@@ -1,4 +1,16 @@
 package app
 
+import "context"
+
 // CountFiles is countFiles, for the external tests.
 var CountFiles = countFiles
+
+// SweepOnce runs one retention sweep now.
+func (m *Main) SweepOnce(ctx context.Context) { m.sweepOnce(ctx) }
+
+// DeliveryRows counts the delivery records and title claims kept.
+func (m *Main) DeliveryRows() (int, error) {
+	var n int
+	err := m.sqlDB.QueryRow(`SELECT (SELECT count(*) FROM mailwiki_delivery) + (SELECT count(*) FROM mailwiki_title_claim)`).Scan(&n)
+	return n, err
+}

@@ -100,11 +100,10 @@ func TestClaimedTitleIsNotAdoptedByAnother(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	a := b.queue(t, "docs@x.test", mail("Shared", "from A"))
-	if ok, err := b.d.Store.ClaimTitle(ctx, "demo/DEMO", "Shared", a.ID); err != nil || !ok {
+	if ok, err := b.d.Store.ClaimTitle(ctx, mailwiki.Delivery{QueueID: a.ID, Route: "demo/DEMO", TenantID: "demo",
+		State: mailwiki.RouteCreating, Title: "Shared", ClaimedAt: b.clock.Now()}); err != nil || !ok {
 		t.Fatal(ok, err)
 	}
-	b.d.Store.SaveDelivery(ctx, mailwiki.Delivery{QueueID: a.ID, Route: "demo/DEMO", TenantID: "demo",
-		State: mailwiki.RouteCreating, Title: "Shared", ClaimedAt: b.clock.Now()})
 	other := b.queue(t, "docs@x.test", mail("Shared", "from B"))
 	for _, env := range []*mailwiki.Envelope{other, a} {
 		if err := b.d.Deliver(ctx, env, 1, nil); err != nil {
@@ -133,8 +132,7 @@ func TestPageTakenBeforeTheClaimIsNotAdopted(t *testing.T) {
 	}
 	b.clock.t = time.Now().Add(10 * time.Minute) // our claim comes well after that page
 	env := b.queue(t, "docs@x.test", mail("Minutes", "ours"))
-	b.d.Store.ClaimTitle(ctx, "demo/DEMO", "Minutes", env.ID)
-	b.d.Store.SaveDelivery(ctx, mailwiki.Delivery{QueueID: env.ID, Route: "demo/DEMO", TenantID: "demo",
+	b.d.Store.ClaimTitle(ctx, mailwiki.Delivery{QueueID: env.ID, Route: "demo/DEMO", TenantID: "demo",
 		State: mailwiki.RouteCreating, Title: "Minutes", ClaimedAt: b.clock.Now()})
 	if err := b.d.Deliver(ctx, env, 2, nil); err != nil {
 		t.Fatal(err)

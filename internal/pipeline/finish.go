@@ -34,29 +34,35 @@ func (d *Deliverer) defer_(a *attempt, err error) error {
 // before the job is finished repeats the notification at worst, never a
 // page; a crash after leaves a spool object that start-up deletes.
 func (d *Deliverer) conclude(ctx context.Context, a *attempt, p *plan) error {
-	if p.waiting() {
-		return d.defer_(a, p.firstWait)
-	}
 	ctx = context.WithoutCancel(ctx)
+	if p.waiting() {
+		return d.keep(ctx, a, p, p.firstWait)
+	}
 	failed, published := p.failures(), p.published()
 	notified := d.notify(ctx, a, failed, published)
 	if notified == notifyError && d.Now().Sub(a.env.Received) < d.MaxAge {
 		// Keep the message (its routes are recorded) and tell the sender
 		// at the next attempt: a relay down for a while loses no notice.
-		return d.defer_(a, mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "the notification relay is unavailable"))
+		return d.keep(ctx, a, p, mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "the notification relay is unavailable"))
 	}
 	if a.finish != nil {
 		if err := a.finish(ctx); err != nil {
-			return d.defer_(a, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "queue unavailable", Temporary: true, Err: err})
+			return d.keep(ctx, a, p, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "queue unavailable", Temporary: true, Err: err})
 		}
 	}
 	if err := d.Spool.Delete(ctx, a.env.ID); err != nil {
 		a.log.Error("cannot delete spool object; start-up or the retention sweep will", "error", err)
 	}
-	if err := d.Store.DeleteDeliveries(ctx, a.env.ID); err != nil {
-		a.log.Error("cannot delete delivery records; start-up will", "error", err)
-	}
+	// The message's delivery records go with the next purge of finished
+	// messages (app's sweep), one transaction for many.
 	return d.summarize(a, p, failed, published, notified)
+}
+
+// keep ends an attempt whose message stays for another one, with the
+// routes published so far recorded.
+func (d *Deliverer) keep(ctx context.Context, a *attempt, p *plan, err error) error {
+	d.saveUnsaved(ctx, a, p)
+	return d.defer_(a, err)
 }
 
 // summarize logs the one line of the final outcome and counts it.

@@ -18,10 +18,13 @@ const maxTitleTries = 20
 // created: a page created before the claim (less this) is someone else's.
 const clockSkew = time.Minute
 
-// publishAll takes every route not done yet to published or failed (both
-// recorded before anything else happens), or leaves it waiting on a
-// temporary failure. Routes are independent: one failing does not stop
-// the others.
+// publishAll takes every route not done yet to published or failed, or
+// leaves it waiting on a temporary failure. Routes are independent: one
+// failing does not stop the others. A failure is recorded at once (the
+// sender will be told of it, so a retry must not try that route again); a
+// route published is recorded only if the message is kept for another
+// attempt (see conclude): a rerun would otherwise find it created and only
+// check its files.
 func (d *Deliverer) publishAll(ctx context.Context, a *attempt, p *plan) {
 	for _, r := range p.routes {
 		if r.done() {
@@ -33,20 +36,32 @@ func (d *Deliverer) publishAll(ctx context.Context, a *attempt, p *plan) {
 		d.health(a, r)
 		switch {
 		case r.err == nil:
-			r.rec.State = mailwiki.RoutePublished
+			r.rec.State, r.unsaved = mailwiki.RoutePublished, true
 		case mailwiki.IsTemporary(r.err):
-			if p.firstWait == nil {
-				p.firstWait = r.err
-			}
-			continue
+			p.wait(r.err)
 		default:
 			r.rec.State, r.rec.ErrorCode, r.rec.Reason = mailwiki.RouteFailed, mailwiki.ErrorCode(r.err), mailwiki.ErrorMessage(r.err)
-		}
-		if err := d.Store.SaveDelivery(ctx, r.rec); err != nil && p.firstWait == nil {
-			p.firstWait = &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "delivery records unavailable", Temporary: true, Err: err}
+			if err := d.Store.SaveDelivery(ctx, r.rec); err != nil {
+				p.wait(&mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "delivery records unavailable", Temporary: true, Err: err})
+			}
 		}
 	}
 	a.t.mark("publish")
+}
+
+// saveUnsaved records the routes published in this attempt, before the
+// message is kept for another one.
+func (d *Deliverer) saveUnsaved(ctx context.Context, a *attempt, p *plan) {
+	for _, r := range p.routes {
+		if !r.unsaved {
+			continue
+		}
+		if err := d.Store.SaveDelivery(ctx, r.rec); err != nil {
+			a.log.Error("cannot record a published route; the next attempt checks its page's files", "error", err)
+			continue
+		}
+		r.unsaved = false
+	}
 }
 
 // health tells the tenant's health whether its credentials were accepted.
@@ -201,13 +216,14 @@ func (d *Deliverer) createWithTitles(ctx context.Context, c mailwiki.Publisher, 
 // claim reserves title for the message and records it as the route's
 // intent; false means another message holds the title.
 func (d *Deliverer) claim(ctx context.Context, r *routeState, title string) (bool, error) {
-	ok, err := d.Store.ClaimTitle(ctx, r.rec.Route, title, r.rec.QueueID)
-	if err == nil && ok {
-		r.rec.State, r.rec.Title, r.rec.ClaimedAt = mailwiki.RouteCreating, title, d.Now()
-		err = d.Store.SaveDelivery(ctx, r.rec)
-	}
+	intent := r.rec
+	intent.State, intent.Title, intent.ClaimedAt = mailwiki.RouteCreating, title, d.Now()
+	ok, err := d.Store.ClaimTitle(ctx, intent)
 	if err != nil {
 		return false, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "delivery records unavailable", Temporary: true, Err: err}
+	}
+	if ok {
+		r.rec = intent
 	}
 	return ok, nil
 }

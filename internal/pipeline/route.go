@@ -24,6 +24,7 @@ type routeState struct {
 	recipients []string
 	rec        mailwiki.Delivery // as recorded; State "" when never tried
 	err        error             // this attempt's failure: temporary (waiting) or permanent
+	unsaved    bool              // rec says published, the store does not yet
 }
 
 func routeKey(r mailwiki.Route) string { return r.TenantID + "/" + r.SpaceKey }
@@ -100,6 +101,13 @@ func (p *plan) expire(maxAge time.Duration) {
 
 // waiting reports whether a route failed temporarily in this attempt.
 func (p *plan) waiting() bool { return p.firstWait != nil }
+
+// wait notes a temporary failure of this attempt.
+func (p *plan) wait(err error) {
+	if p.firstWait == nil {
+		p.firstWait = err
+	}
+}
 
 // failures lists every recipient not published, with its reason.
 func (p *plan) failures() []mailwiki.RecipientFailure {

@@ -63,11 +63,25 @@ func dsn(path string) string {
 // Close closes the database.
 func (s *DB) Close() error { return s.SQL.Close() }
 
-func (s *DB) now() string { return s.Now().UTC().Format(time.RFC3339Nano) }
+// timeLayout is how times are stored: fixed width, so that stored times
+// compare as strings (RFC3339Nano drops trailing zeros); parseTime reads
+// it, and older rows, with time.RFC3339Nano.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+func (s *DB) now() string { return s.Now().UTC().Format(timeLayout) }
 
 // SaveDelivery records (or replaces) the progress of one route of a message.
 func (s *DB) SaveDelivery(ctx context.Context, d mailwiki.Delivery) error {
-	_, err := s.SQL.ExecContext(ctx, `INSERT INTO mailwiki_delivery
+	return s.saveDelivery(ctx, s.SQL, d)
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (s *DB) saveDelivery(ctx context.Context, db execer, d mailwiki.Delivery) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO mailwiki_delivery
 		(queue_id, route, tenant_id, state, title, claimed_at, page_id, page_url, fallback, error_code, reason, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(queue_id, route) DO UPDATE SET tenant_id = excluded.tenant_id, state = excluded.state,
@@ -104,59 +118,106 @@ func (s *DB) Deliveries(ctx context.Context, queueID string) ([]mailwiki.Deliver
 	return out, rows.Err()
 }
 
-// ClaimTitle reserves title in route for queueID (see mailwiki.DeliveryStore).
-func (s *DB) ClaimTitle(ctx context.Context, route, title, queueID string) (bool, error) {
-	var owner string
-	err := s.SQL.QueryRowContext(ctx, `INSERT INTO mailwiki_title_claim (route, title, queue_id, claimed_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT(route, title) DO UPDATE SET route = route RETURNING queue_id`,
-		route, title, queueID, s.now()).Scan(&owner)
+// ClaimTitle reserves d.Title in d.Route for d.QueueID and saves d when
+// the title is the message's (see mailwiki.DeliveryStore).
+func (s *DB) ClaimTitle(ctx context.Context, d mailwiki.Delivery) (bool, error) {
+	tx, err := s.SQL.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("sqlite: claim title for %s: %w", queueID, err)
+		return false, fmt.Errorf("sqlite: claim title for %s: %w", d.QueueID, err)
 	}
-	return owner == queueID, nil
+	defer tx.Rollback()
+	var owner string
+	err = tx.QueryRowContext(ctx, `INSERT INTO mailwiki_title_claim (route, title, queue_id, claimed_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT(route, title) DO UPDATE SET route = route RETURNING queue_id`,
+		d.Route, d.Title, d.QueueID, s.now()).Scan(&owner)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: claim title for %s: %w", d.QueueID, err)
+	}
+	if owner != d.QueueID {
+		return false, nil
+	}
+	if err := s.saveDelivery(ctx, tx, d); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("sqlite: claim title for %s: %w", d.QueueID, err)
+	}
+	return true, nil
 }
 
 // DeleteDeliveries forgets a message's progress and title claims.
 func (s *DB) DeleteDeliveries(ctx context.Context, queueID string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return deleteMessage(ctx, tx, queueID) })
+}
+
+func deleteMessage(ctx context.Context, tx *sql.Tx, queueID string) error {
 	for _, table := range []string{"mailwiki_delivery", "mailwiki_title_claim"} {
-		if _, err := s.SQL.ExecContext(ctx, `DELETE FROM `+table+` WHERE queue_id = ?`, queueID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE queue_id = ?`, queueID); err != nil {
 			return fmt.Errorf("sqlite: delete deliveries %s: %w", queueID, err)
 		}
 	}
 	return nil
 }
 
-// DeleteDeliveriesExcept forgets every message whose queue id is not in keep.
-func (s *DB) DeleteDeliveriesExcept(ctx context.Context, keep map[string]bool) (int, error) {
-	rows, err := s.SQL.QueryContext(ctx, `SELECT queue_id FROM mailwiki_delivery UNION SELECT queue_id FROM mailwiki_title_claim`)
+// DeleteDeliveriesExcept forgets, in one transaction, every message not in
+// keep with nothing recorded since then.
+func (s *DB) DeleteDeliveriesExcept(ctx context.Context, keep map[string]bool, since time.Time) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		gone, err := staleMessages(ctx, tx, keep, formatTime(since))
+		if err != nil {
+			return err
+		}
+		for _, id := range gone {
+			if err := deleteMessage(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		n = len(gone)
+		return nil
+	})
+	return n, err
+}
+
+// staleMessages lists the queue ids not in keep whose rows all predate since.
+func staleMessages(ctx context.Context, tx *sql.Tx, keep map[string]bool, since string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT queue_id, max(t) FROM (
+		SELECT queue_id, updated_at AS t FROM mailwiki_delivery UNION ALL SELECT queue_id, claimed_at FROM mailwiki_title_claim)
+		GROUP BY queue_id`)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: list deliveries: %w", err)
+		return nil, fmt.Errorf("sqlite: list deliveries: %w", err)
 	}
+	defer rows.Close()
 	var gone []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("sqlite: list deliveries: %w", err)
+		var id, last string
+		if err := rows.Scan(&id, &last); err != nil {
+			return nil, fmt.Errorf("sqlite: list deliveries: %w", err)
 		}
-		if !keep[id] {
+		if !keep[id] && last < since {
 			gone = append(gone, id)
 		}
 	}
-	rows.Close()
-	for _, id := range gone {
-		if err := s.DeleteDeliveries(ctx, id); err != nil {
-			return 0, err
-		}
+	return gone, rows.Err()
+}
+
+func (s *DB) inTx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := s.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	return len(gone), rows.Err()
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Format(timeLayout)
 }
 
 func parseTime(s string) time.Time {

@@ -74,7 +74,7 @@ func testClaimTitle(t *testing.T, s mailwiki.DeliveryStore) {
 	ctx := context.Background()
 	claim := func(route, title, q string, want bool) {
 		t.Helper()
-		got, err := s.ClaimTitle(ctx, route, title, q)
+		got, err := s.ClaimTitle(ctx, mailwiki.Delivery{QueueID: q, Route: route, TenantID: "t", State: mailwiki.RouteCreating, Title: title})
 		if err != nil || got != want {
 			t.Fatalf("ClaimTitle(%s, %s, %s) = %v, %v; want %v", route, title, q, got, err, want)
 		}
@@ -83,6 +83,12 @@ func testClaimTitle(t *testing.T, s mailwiki.DeliveryStore) {
 	claim("t/DOCS", "Hello", "A", true)  // again, by its owner: still ours
 	claim("t/DOCS", "Hello", "B", false) // held by A
 	claim("t/HR", "Hello", "B", true)    // another route
+	if got := mustList(t, s, "A"); len(got) != 1 || got[0].Title != "Hello" || got[0].State != mailwiki.RouteCreating {
+		t.Fatalf("A's intent not saved with its claim: %+v", got)
+	}
+	if got := mustList(t, s, "B"); len(got) != 1 || got[0].Route != "t/HR" {
+		t.Fatalf("B's refused claim saved its intent: %+v", got)
+	}
 	if err := s.DeleteDeliveries(ctx, "A"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,17 +99,24 @@ func testDeleteExcept(t *testing.T, s mailwiki.DeliveryStore) {
 	ctx := context.Background()
 	mustSave(t, s, mailwiki.Delivery{QueueID: "keep", Route: "r", TenantID: "t", State: mailwiki.RouteCreated})
 	mustSave(t, s, mailwiki.Delivery{QueueID: "gone", Route: "r", TenantID: "t", State: mailwiki.RouteCreated})
-	if _, err := s.ClaimTitle(ctx, "r", "orphan title", "gone-too"); err != nil {
+	if _, err := s.ClaimTitle(ctx, mailwiki.Delivery{QueueID: "gone-too", Route: "r", TenantID: "t", Title: "orphan title"}); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.DeleteDeliveriesExcept(ctx, map[string]bool{"keep": true})
+	time.Sleep(2 * time.Millisecond)
+	since := time.Now()
+	time.Sleep(2 * time.Millisecond)
+	mustSave(t, s, mailwiki.Delivery{QueueID: "started-after", Route: "r", TenantID: "t", State: mailwiki.RouteCreating})
+	n, err := s.DeleteDeliveriesExcept(ctx, map[string]bool{"keep": true}, since)
 	if err != nil || n != 2 {
 		t.Fatalf("DeleteDeliveriesExcept = %d, %v; want 2", n, err)
+	}
+	if len(mustList(t, s, "started-after")) != 1 {
+		t.Fatal("deleted a message recorded after the listing")
 	}
 	if len(mustList(t, s, "keep")) != 1 || len(mustList(t, s, "gone")) != 0 {
 		t.Fatal("kept or deleted the wrong message")
 	}
-	if ok, _ := s.ClaimTitle(ctx, "r", "orphan title", "new"); !ok {
+	if ok, _ := s.ClaimTitle(ctx, mailwiki.Delivery{QueueID: "new", Route: "r", TenantID: "t", Title: "orphan title"}); !ok {
 		t.Fatal("the orphan's claim survived")
 	}
 }
