@@ -51,13 +51,24 @@ type DeliveryStore interface {
 	ClaimTitle(ctx context.Context, d Delivery) (bool, error)
 	// DeleteDeliveries forgets a message's progress and title claims.
 	DeleteDeliveries(ctx context.Context, queueID string) error
-	// DeleteDeliveriesExcept forgets the progress and claims of every
-	// message whose queue id is not in keep and that nothing recorded at or
-	// after since (a message whose job started after keep was listed is
-	// left alone). Finished messages are forgotten this way, in batches,
-	// rather than one write each. It returns how many messages it forgot.
-	DeleteDeliveriesExcept(ctx context.Context, keep map[string]bool, since time.Time) (int, error)
+	// PurgeDeliveries forgets, in batches rather than one write each, the
+	// messages whose queue id is not in keep: their progress when nothing
+	// was recorded for them at or after since (a message whose job started
+	// after keep was listed is left alone); their title claims are released
+	// then and deleted by a later purge whose claimsBefore is after the
+	// release, so that claims outlive their message (see ClaimRetention).
+	// It returns how many messages' progress it forgot.
+	PurgeDeliveries(ctx context.Context, keep map[string]bool, since, claimsBefore time.Time) (int, error)
 }
+
+// ClaimRetention is how long a title claim outlives its message (from when
+// the message's progress is forgotten, after its job ended). A retry after
+// a crash adopts the page found under its claimed title if Confluence
+// created it after the claim, less a margin for clock skew (a minute);
+// another of our messages that made a page under that title held the claim
+// until at least ClaimRetention after making it, so its page is older than
+// the margin allows. It must exceed the margin.
+const ClaimRetention = 10 * time.Minute
 
 // RecipientFailure is one recipient of a message that was not published.
 type RecipientFailure struct {

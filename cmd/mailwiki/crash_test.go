@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,14 +211,17 @@ func queueDepth(url string) int {
 	return -1
 }
 
+// bodyToken finds a crashLoad message's token in its page.
+var bodyToken = regexp.MustCompile(`crash-w\d+-m\d+`)
+
 // pageTokens returns, for each message token, the titles of the pages in
-// DEMO that carry it, paging through the v1 content listing.
+// DEMO whose body carries it, paging through the v1 content listing.
 func pageTokens(t *testing.T, site string) map[string][]string {
 	t.Helper()
 	const limit = 250
 	pages := map[string][]string{}
 	for start := 0; ; start += limit {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/rest/api/content?spaceKey=DEMO&type=page&start=%d&limit=%d", site, start, limit), nil)
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/rest/api/content?spaceKey=DEMO&type=page&expand=body.storage&start=%d&limit=%d", site, start, limit), nil)
 		req.SetBasicAuth("admin@demo.mailwiki.test", "demo-token")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -226,6 +230,11 @@ func pageTokens(t *testing.T, site string) map[string][]string {
 		var out struct {
 			Results []struct {
 				Title string `json:"title"`
+				Body  struct {
+					Storage struct {
+						Value string `json:"value"`
+					} `json:"storage"`
+				} `json:"body"`
 			} `json:"results"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&out)
@@ -234,7 +243,7 @@ func pageTokens(t *testing.T, site string) map[string][]string {
 			t.Fatalf("content listing at %d: status %d, %v", start, resp.StatusCode, err)
 		}
 		for _, r := range out.Results {
-			if token, _, _ := strings.Cut(r.Title, " "); strings.HasPrefix(token, "crash-") {
+			if token := bodyToken.FindString(r.Body.Storage.Value); token != "" {
 				pages[token] = append(pages[token], r.Title)
 			}
 		}

@@ -214,8 +214,10 @@ func sendOne(addr, from, to string, msg []byte) (string, error) {
 }
 
 // crashLoad is a set of SMTP clients sending until stopped. Every message has
-// a unique token as its subject (no spaces, so it is the page title's first
-// word whatever suffix the title gets) and in its body.
+// a unique token in its body and, but for one in four, as its subject (no
+// spaces, so it is the page title's first word whatever suffix the title
+// gets); the fourth ones share the subject sharedSubject, so that titles
+// collide across messages and crashes (claims, dated and counted titles).
 type crashLoad struct {
 	done     chan struct{}
 	wg       sync.WaitGroup
@@ -223,6 +225,9 @@ type crashLoad struct {
 	mu       sync.Mutex
 	accepted map[string]string // token → queue id, for messages answered 250
 }
+
+// sharedSubject is the subject one message in four of crashLoad shares.
+const sharedSubject = "Weekly notes"
 
 func startCrashLoad(t *testing.T, smtpAddr string, clients int) *crashLoad {
 	l := &crashLoad{done: make(chan struct{}), accepted: map[string]string{}}
@@ -243,7 +248,11 @@ func (l *crashLoad) client(smtpAddr string, w int) {
 		default:
 		}
 		token := fmt.Sprintf("crash-w%d-m%05d", w, i)
-		msg := "From: load@example.org\r\nTo: docs@wiki.example.com\r\nSubject: " + token + "\r\n\r\nbody of " + token + "\r\n"
+		subject := token
+		if i%4 == 3 {
+			subject = sharedSubject
+		}
+		msg := "From: load@example.org\r\nTo: docs@wiki.example.com\r\nSubject: " + subject + "\r\n\r\nbody of " + token + "\r\n"
 		id, err := sendOne(smtpAddr, "load@example.org", "docs@wiki.example.com", []byte(msg))
 		if err != nil {
 			l.refused.Add(1)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 )
 
@@ -54,16 +55,17 @@ func (m *Main) sweepOnce(ctx context.Context) {
 }
 
 // purgeDeliveries forgets the delivery records (ids, titles, outcomes) of
-// messages whose job has ended, in one transaction, and returns the queue
-// ids of the messages still queued. Records written after the listing
-// began are kept: their job may have started meanwhile.
+// messages whose job has ended, and their title claims once older than
+// mailwiki.ClaimRetention, in one transaction, and returns the queue ids of
+// the messages still queued. Records written after the listing began are
+// kept: their job may have started meanwhile.
 func (m *Main) purgeDeliveries(ctx context.Context) (map[string]bool, error) {
 	since := m.Now()
 	queued, err := m.queue.QueuedIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	n, err := m.store.DeleteDeliveriesExcept(ctx, queued, since)
+	n, err := m.store.PurgeDeliveries(ctx, queued, since, since.Add(-mailwiki.ClaimRetention))
 	if err != nil {
 		return nil, err
 	}

@@ -159,31 +159,64 @@ func deleteMessage(ctx context.Context, tx *sql.Tx, queueID string) error {
 	return nil
 }
 
-// DeleteDeliveriesExcept forgets, in one transaction, every message not in
-// keep with nothing recorded since then.
-func (s *DB) DeleteDeliveriesExcept(ctx context.Context, keep map[string]bool, since time.Time) (int, error) {
+// PurgeDeliveries forgets, in one transaction, the finished messages'
+// progress and old claims (see mailwiki.DeliveryStore).
+func (s *DB) PurgeDeliveries(ctx context.Context, keep map[string]bool, since, claimsBefore time.Time) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		gone, err := staleMessages(ctx, tx, keep, formatTime(since))
 		if err != nil {
 			return err
 		}
+		now := s.now()
 		for _, id := range gone {
-			if err := deleteMessage(ctx, tx, id); err != nil {
-				return err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM mailwiki_delivery WHERE queue_id = ?`, id); err != nil {
+				return fmt.Errorf("sqlite: purge deliveries: %w", err)
+			}
+			// Its claims are kept from now on (claimed_at becomes the
+			// release time): see mailwiki.ClaimRetention.
+			if _, err := tx.ExecContext(ctx, `UPDATE mailwiki_title_claim SET claimed_at = ? WHERE queue_id = ?`, now, id); err != nil {
+				return fmt.Errorf("sqlite: purge deliveries: %w", err)
 			}
 		}
 		n = len(gone)
-		return nil
+		return purgeClaims(ctx, tx, keep, formatTime(claimsBefore))
 	})
 	return n, err
 }
 
-// staleMessages lists the queue ids not in keep whose rows all predate since.
+// purgeClaims deletes the claims of messages not in keep whose progress
+// is forgotten, released (or made) before before.
+func purgeClaims(ctx context.Context, tx *sql.Tx, keep map[string]bool, before string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT queue_id FROM mailwiki_title_claim c WHERE claimed_at < ?
+		AND NOT EXISTS (SELECT 1 FROM mailwiki_delivery d WHERE d.queue_id = c.queue_id)`, before)
+	if err != nil {
+		return fmt.Errorf("sqlite: purge claims: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: purge claims: %w", err)
+		}
+		if !keep[id] {
+			gone = append(gone, id)
+		}
+	}
+	rows.Close()
+	for _, id := range gone {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mailwiki_title_claim WHERE queue_id = ? AND claimed_at < ?`, id, before); err != nil {
+			return fmt.Errorf("sqlite: purge claims: %w", err)
+		}
+	}
+	return rows.Err()
+}
+
+// staleMessages lists the queue ids not in keep whose progress rows all
+// predate since.
 func staleMessages(ctx context.Context, tx *sql.Tx, keep map[string]bool, since string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT queue_id, max(t) FROM (
-		SELECT queue_id, updated_at AS t FROM mailwiki_delivery UNION ALL SELECT queue_id, claimed_at FROM mailwiki_title_claim)
-		GROUP BY queue_id`)
+	rows, err := tx.QueryContext(ctx, `SELECT queue_id, max(updated_at) FROM mailwiki_delivery GROUP BY queue_id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list deliveries: %w", err)
 	}

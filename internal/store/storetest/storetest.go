@@ -17,7 +17,7 @@ func Run(t *testing.T, open func(t *testing.T) mailwiki.DeliveryStore) {
 	t.Run("DeliveryReplace", func(t *testing.T) { testDeliveryReplace(t, open(t)) })
 	t.Run("DeliveryMissing", func(t *testing.T) { testDeliveryMissing(t, open(t)) })
 	t.Run("ClaimTitle", func(t *testing.T) { testClaimTitle(t, open(t)) })
-	t.Run("DeleteDeliveriesExcept", func(t *testing.T) { testDeleteExcept(t, open(t)) })
+	t.Run("PurgeDeliveries", func(t *testing.T) { testPurge(t, open(t)) })
 }
 
 func testDeliveryRoundTrip(t *testing.T, s mailwiki.DeliveryStore) {
@@ -95,29 +95,51 @@ func testClaimTitle(t *testing.T, s mailwiki.DeliveryStore) {
 	claim("t/DOCS", "Hello", "B", true) // A's claims went with its deliveries
 }
 
-func testDeleteExcept(t *testing.T, s mailwiki.DeliveryStore) {
+func testPurge(t *testing.T, s mailwiki.DeliveryStore) {
 	ctx := context.Background()
+	claim := func(q, title string) bool {
+		t.Helper()
+		ok, err := s.ClaimTitle(ctx, mailwiki.Delivery{QueueID: q, Route: "r", TenantID: "t", State: mailwiki.RouteCreating, Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
 	mustSave(t, s, mailwiki.Delivery{QueueID: "keep", Route: "r", TenantID: "t", State: mailwiki.RouteCreated})
 	mustSave(t, s, mailwiki.Delivery{QueueID: "gone", Route: "r", TenantID: "t", State: mailwiki.RouteCreated})
-	if _, err := s.ClaimTitle(ctx, mailwiki.Delivery{QueueID: "gone-too", Route: "r", TenantID: "t", Title: "orphan title"}); err != nil {
-		t.Fatal(err)
-	}
+	claim("gone", "Gone's title")
+	claim("keep", "Kept title")
 	time.Sleep(2 * time.Millisecond)
 	since := time.Now()
 	time.Sleep(2 * time.Millisecond)
 	mustSave(t, s, mailwiki.Delivery{QueueID: "started-after", Route: "r", TenantID: "t", State: mailwiki.RouteCreating})
-	n, err := s.DeleteDeliveriesExcept(ctx, map[string]bool{"keep": true}, since)
-	if err != nil || n != 2 {
-		t.Fatalf("DeleteDeliveriesExcept = %d, %v; want 2", n, err)
+	keep := map[string]bool{"keep": true}
+	// Claims younger than claimsBefore stay, even of a finished message.
+	n, err := s.PurgeDeliveries(ctx, keep, since, since.Add(-time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PurgeDeliveries = %d, %v; want 1 (gone)", n, err)
 	}
-	if len(mustList(t, s, "started-after")) != 1 {
-		t.Fatal("deleted a message recorded after the listing")
+	if len(mustList(t, s, "keep")) != 1 || len(mustList(t, s, "gone")) != 0 || len(mustList(t, s, "started-after")) != 1 {
+		t.Fatal("kept or deleted the wrong progress")
 	}
-	if len(mustList(t, s, "keep")) != 1 || len(mustList(t, s, "gone")) != 0 {
-		t.Fatal("kept or deleted the wrong message")
+	if claim("other", "Gone's title") {
+		t.Fatal("a finished message's young claim was purged")
 	}
-	if ok, _ := s.ClaimTitle(ctx, mailwiki.Delivery{QueueID: "new", Route: "r", TenantID: "t", Title: "orphan title"}); !ok {
-		t.Fatal("the orphan's claim survived")
+	if _, err := s.PurgeDeliveries(ctx, keep, since, since); err != nil {
+		t.Fatal(err)
+	}
+	if claim("other", "Gone's title") {
+		t.Fatal("a claim was purged before its retention counted from the message's end")
+	}
+	time.Sleep(2 * time.Millisecond)
+	if _, err := s.PurgeDeliveries(ctx, keep, since, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if !claim("other", "Gone's title") {
+		t.Fatal("a finished message's old claim survived")
+	}
+	if claim("other", "Kept title") {
+		t.Fatal("a queued message's claim was purged")
 	}
 }
 
