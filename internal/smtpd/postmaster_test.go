@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -52,4 +53,15 @@ func TestPostmasterWithoutDomain(t *testing.T) {
 		expect(t, "MAIL", c.cmd("MAIL FROM:<s@example.org>"), "250 ")
 		expect(t, "another local part without a domain", c.cmd("RCPT TO:<root>"), "501 ")
 	})
+}
+
+// RFC 1870 §6.2: a SIZE= over the limit is refused at MAIL, before the
+// client sends the message; one at the limit is accepted.
+func TestDeclaredSizeOverLimitRefusedAtMail(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	c := dial(t, startServer(t, cfg, &fakeHandler{}))
+	c.greet()
+	expect(t, "MAIL SIZE over", c.cmd(fmt.Sprintf("MAIL FROM:<s@example.org> SIZE=%d", cfg.WithDefaults().MaxMessageBytes+1)), "552 5.3.4 ")
+	expect(t, "MAIL SIZE at", c.cmd(fmt.Sprintf("MAIL FROM:<s@example.org> SIZE=%d", cfg.WithDefaults().MaxMessageBytes)), "250 ")
 }

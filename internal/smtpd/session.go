@@ -46,6 +46,11 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.conn.closing.Load() || s.conn.poisoned.Load() {
 		return s.refuse(replyShutdown, ReasonOther, "MAIL")
 	}
+	if opts != nil && opts.Size > s.srv.cfg.MaxMessageBytes {
+		// SIZE= (RFC 1870 §6.2): refused now, not after the transfer; the
+		// advertised SIZE is one byte generous (see doc.go, 6).
+		return s.refuse(replyTooBig, ReasonTooLarge, "MAIL", "declared", opts.Size)
+	}
 	if from != "" { // the null reverse path <> is always allowed
 		canon, prob := checkAddress(from, opts.UTF8)
 		if prob != addrOK {
