@@ -68,24 +68,25 @@ type attempt struct {
 // again. While any route waits on a temporary failure, Deliver returns that
 // (temporary) error and keeps the message. Once every route is done it
 // notifies the sender of the failed recipients, if any, calls finish, and
-// deletes the message and its progress; it then returns nil if at least one
-// route was published, the permanent error otherwise.
+// deletes the message (its progress goes with the next purge of finished
+// messages); it then returns nil if at least one route was published, the
+// permanent error otherwise.
 func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, n int, finish func(context.Context) error) error {
 	a := &attempt{env: env, log: d.Logger.With("queue_id", env.ID, "tenant", env.TenantID, "attempt", n), t: newTimings(d.Now), finish: finish}
 	release, err := d.Memory.acquire(ctx, env.Size)
 	if err != nil {
-		return d.defer_(a, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "stopped while waiting for memory", Temporary: true, Err: err})
+		return d.postpone(a, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "stopped while waiting for memory", Temporary: true, Err: err})
 	}
 	defer release()
 	if a.progress, err = d.loadProgress(ctx, env.ID); err != nil {
-		return d.defer_(a, err)
+		return d.postpone(a, err)
 	}
 	raw, err := d.Spool.ReadAll(ctx, env.ID)
 	a.t.mark("read")
 	a.raw = raw
 	plan, err := d.plan(ctx, a, err)
 	if err != nil {
-		return d.defer_(a, err)
+		return d.postpone(a, err)
 	}
 	d.publishAll(ctx, a, plan)
 	return d.conclude(ctx, a, plan)

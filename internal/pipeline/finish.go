@@ -15,8 +15,8 @@ const (
 	outcomeFailed    = "failed"    // no recipient published
 )
 
-// defer_ ends an attempt that must be tried again: the message stays.
-func (d *Deliverer) defer_(a *attempt, err error) error {
+// postpone ends an attempt that must be tried again: the message stays.
+func (d *Deliverer) postpone(a *attempt, err error) error {
 	if d.Metrics != nil {
 		d.Metrics.RecordRetried()
 	}
@@ -62,7 +62,7 @@ func (d *Deliverer) conclude(ctx context.Context, a *attempt, p *plan) error {
 // routes published so far recorded.
 func (d *Deliverer) keep(ctx context.Context, a *attempt, p *plan, err error) error {
 	d.saveUnsaved(ctx, a, p)
-	return d.defer_(a, err)
+	return d.postpone(a, err)
 }
 
 // summarize logs the one line of the final outcome and counts it.
