@@ -17,15 +17,19 @@
 // summary line gives the outcome (published, partial or failed).
 //
 // Exactly once across crashes: before asking Confluence for a page, the
-// title is claimed in the store (no other message of ours may use it) and
-// recorded as the route's intent; a retry after a crash looks that title up
-// and adopts a page created after the claim instead of creating another.
-// The page id is recorded as soon as it is known, a route is recorded
-// published before the job is finished, and the job is finished (committed
-// in the queue's database) before the spool object is deleted: a job that
-// runs again finds its routes done and never republishes nor tells its
-// sender of a failure that did not happen. A first attempt lists no
-// attachments; a retry uploads only the files the page does not have yet.
+// title is claimed in the store (no other message of ours may use it, and
+// the claim outlives the message by mailwiki.ClaimRetention) together with
+// the route's intent; a retry after a crash looks that title up and adopts
+// a page created after the claim instead of creating another. The page id
+// is recorded as soon as it is known; a failed route is recorded before the
+// sender is told; and the job is finished (completed in the queue's
+// database, in its own transaction) before the spool object is deleted, so
+// a job never runs again after its outcome: no second page, no notice of a
+// failure that did not happen. A route published but not yet recorded when
+// the process dies is found created by the rerun, which only checks its
+// files. A first attempt lists no attachments; a retry uploads only the
+// files the page does not have yet. Finished messages' records are purged
+// in batches by the application's sweep.
 //
 // Logs carry the queue id and never a body, an attachment or a secret.
 package pipeline
