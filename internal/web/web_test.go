@@ -51,3 +51,26 @@ func TestHealthAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyzListsUnhealthyTenants: a tenant whose Confluence refuses its
+// credentials is named on /readyz, which stays 200 (the others' mail flows),
+// and its gauge is 0.
+func TestReadyzListsUnhealthyTenants(t *testing.T) {
+	t.Parallel()
+	m := metrics.New(nil, nil)
+	m.SetTenantHealthy("acme", false)
+	m.SetTenantHealthy("beta", true)
+	unhealthy := func() []string { return []string{"acme: Confluence refused the credentials"} }
+	srv := httptest.NewServer(web.Handler(func() bool { return true }, unhealthy, m.Registry))
+	defer srv.Close()
+	code, body := get(t, srv, "/readyz")
+	if code != 200 || !strings.Contains(body, "tenant unhealthy: acme: Confluence refused the credentials") {
+		t.Fatalf("/readyz = %d %q", code, body)
+	}
+	_, body = get(t, srv, "/metrics")
+	for _, want := range []string{`mailwiki_tenant_healthy{tenant="acme"} 0`, `mailwiki_tenant_healthy{tenant="beta"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
