@@ -141,16 +141,17 @@ func (m *Main) openStorage(ctx context.Context) error {
 
 func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
 	d := &pipeline.Deliverer{
-		Spool:      spoolStore{m.spool},
-		Tenants:    tenants,
-		Confluence: m.publisher(tenants),
-		Store:      m.store,
-		MaxAge:     m.Config.Retention.MessageMaxAge,
-		Now:        m.Now,
-		Logger:     m.Logger,
-		Metrics:    m.metrics,
-		Health:     m.health,
-		Memory:     pipeline.NewBudget(m.Config.Queue.MemoryBudget),
+		Spool:       spoolStore{m.spool},
+		Tenants:     tenants,
+		Confluence:  m.publisher(tenants),
+		Store:       m.store,
+		MaxAge:      m.Config.Retention.MessageMaxAge,
+		Now:         m.Now,
+		Logger:      m.Logger,
+		Metrics:     m.metrics,
+		Health:      m.health,
+		Memory:      pipeline.NewBudget(m.Config.Queue.MemoryBudget),
+		SweepMargin: sweepInterval,
 		Notifier: &notify.Notifier{Relay: m.Config.Notify.Relay, From: m.Config.Notify.From,
 			Domain: m.Config.SMTP.Domain, Now: m.Now, Logger: m.Logger},
 	}

@@ -150,3 +150,14 @@ func TestLoadSaysWhatToChangeForYAMLMistakes(t *testing.T) {
 		t.Errorf("empty file: %v, want only the problems of the defaults", err)
 	}
 }
+
+// TestLoadChecksTheTLSCertificate: config check reads the certificate and
+// key, as serve will, instead of passing a path that does not exist.
+func TestLoadChecksTheTLSCertificate(t *testing.T) {
+	t.Parallel()
+	path := write(t, "tls.yaml", "smtp:\n  tls_cert_file: /nonexistent/tls.crt\n  tls_key_file: /nonexistent/tls.key\n")
+	_, err := config.Load(path, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "smtp.tls_cert_file /nonexistent/tls.crt") {
+		t.Fatalf("missing certificate not reported: %v", err)
+	}
+}

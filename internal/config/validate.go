@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"net"
@@ -97,6 +98,10 @@ func (s SMTP) validate() []error {
 	}
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
 		add("smtp.tls_cert_file and smtp.tls_key_file go together: set both or neither")
+	} else if s.TLSCertFile != "" {
+		if _, err := tls.LoadX509KeyPair(s.TLSCertFile, s.TLSKeyFile); err != nil {
+			add("smtp.tls_cert_file %s / tls_key_file %s: %v (give a PEM certificate chain and its private key)", s.TLSCertFile, s.TLSKeyFile, err)
+		}
 	}
 	return errs
 }
@@ -161,7 +166,7 @@ func (t Tenant) validate() []error {
 		add("base_url %q uses plain HTTP: Confluence is called over HTTPS only; use https:// (allow_insecure_http is for a local sandbox)", t.BaseURL)
 	}
 	switch t.Flavor {
-	case "cloud":
+	case "cloud", "": // cloud unless said otherwise
 		if t.Email == "" || t.APIToken.Value == "" {
 			add("flavor cloud needs email and api_token (or MAILWIKI_TENANT_%s_API_TOKEN[_FILE])", envName(t.ID))
 		}

@@ -41,6 +41,9 @@ type Deliverer struct {
 	// Limits bound parsing and conversion; zero fields take
 	// DefaultDraftLimits' values.
 	Limits DraftLimits
+	// SweepMargin is how long before MaxAge the retention sweep may delete
+	// a message: from then on a message is expired (not "not found").
+	SweepMargin time.Duration
 
 	titles titleCounters
 	spaces spaceCache
@@ -72,7 +75,9 @@ type attempt struct {
 // messages); it then returns nil if at least one route was published, the
 // permanent error otherwise.
 func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, n int, finish func(context.Context) error) error {
-	a := &attempt{env: env, log: d.Logger.With("queue_id", env.ID, "tenant", env.TenantID, "attempt", n), t: newTimings(d.Now), finish: finish}
+	// No "tenant" here: the recipients may route to several tenants; lines
+	// about one route name its tenant.
+	a := &attempt{env: env, log: d.Logger.With("queue_id", env.ID, "attempt", n), t: newTimings(d.Now), finish: finish}
 	release, err := d.Memory.acquire(ctx, env.Size)
 	if err != nil {
 		return d.postpone(a, &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "stopped while waiting for memory", Temporary: true, Err: err})
@@ -116,7 +121,7 @@ func (d *Deliverer) plan(ctx context.Context, a *attempt, readErr error) (*plan,
 	switch {
 	case !p.pending():
 		return p, nil
-	case d.Now().Sub(a.env.Received) > d.MaxAge: // the retention sweep may have deleted it already
+	case d.Now().Sub(a.env.Received) > d.MaxAge-d.SweepMargin: // the retention sweep may have deleted it already
 		p.expire(d.MaxAge)
 		return p, nil
 	case readErr != nil && mailwiki.ErrorCode(readErr) == mailwiki.ENOTFOUND:

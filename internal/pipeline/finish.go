@@ -16,11 +16,12 @@ const (
 )
 
 // postpone ends an attempt that must be tried again: the message stays.
-func (d *Deliverer) postpone(a *attempt, err error) error {
+// attrs are added to its log line.
+func (d *Deliverer) postpone(a *attempt, err error, attrs ...any) error {
 	if d.Metrics != nil {
 		d.Metrics.RecordRetried()
 	}
-	a.log.Warn("delivery deferred", "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), "error", err.Error(), a.t.attr())
+	a.log.Warn("delivery deferred", append(attrs, "error_code", mailwiki.ErrorCode(err), "reason", mailwiki.ErrorMessage(err), "error", err.Error(), a.t.attr())...)
 	if !mailwiki.IsTemporary(err) {
 		return &mailwiki.Error{Code: mailwiki.ErrorCode(err), Message: mailwiki.ErrorMessage(err), Temporary: true, Err: err}
 	}
@@ -59,10 +60,18 @@ func (d *Deliverer) conclude(ctx context.Context, a *attempt, p *plan) error {
 }
 
 // keep ends an attempt whose message stays for another one, with the
-// routes published so far recorded.
+// routes published so far recorded; the deferred line names each waiting
+// route's tenant, space and reason.
 func (d *Deliverer) keep(ctx context.Context, a *attempt, p *plan, err error) error {
 	d.saveUnsaved(ctx, a, p)
-	return d.postpone(a, err)
+	var waiting []map[string]any
+	for _, r := range p.routes {
+		if r.err != nil && mailwiki.IsTemporary(r.err) {
+			waiting = append(waiting, map[string]any{"tenant": r.route.TenantID, "space": r.route.SpaceKey,
+				"error_code": mailwiki.ErrorCode(r.err), "reason": mailwiki.ErrorMessage(r.err)})
+		}
+	}
+	return d.postpone(a, err, "waiting", waiting)
 }
 
 // summarize logs the one line of the final outcome and counts it.

@@ -283,3 +283,51 @@ func TestNotificationRetriedWhileRelayDown(t *testing.T) {
 		t.Fatalf("%d notifications, %d spool objects; want 1 and 0", len(fn.f), b.spoolCount(t))
 	}
 }
+
+// TestCredentialsAlertNamesTheRefusedTenant: with recipients in two
+// tenants, the alert and the deferred line name the tenant whose
+// credentials were refused, not the message's first tenant.
+func TestCredentialsAlertNamesTheRefusedTenant(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	site, err := b.d.Tenants.Tenant(context.Background(), "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := site
+	bad.ID = "bad-one"
+	b.d.Tenants = tenant.NewStatic([]tenant.Declared{
+		{Tenant: site, Email: "admin@demo.mailwiki.test", APIToken: "demo-token", Routes: []mailwiki.Route{{Address: "docs@x.test", SpaceKey: "DEMO"}}},
+		{Tenant: bad, Email: "admin@demo.mailwiki.test", APIToken: "wrong", Routes: []mailwiki.Route{{Address: "bad@x.test", SpaceKey: "DEMO"}}},
+	}, nil)
+	env := b.queue(t, "docs@x.test", mail("Two tenants", "text"))
+	env.To = []string{"docs@x.test", "bad@x.test"}
+	if err := b.d.Deliver(context.Background(), env, 1, nil); !mailwiki.IsTemporary(err) {
+		t.Fatalf("err = %v, want temporary", err)
+	}
+	for _, line := range strings.Split(b.logs.String(), "\n") {
+		if strings.Contains(line, "tenant_credentials_refused") || strings.Contains(line, "delivery deferred") {
+			if !strings.Contains(line, `"tenant":"bad-one"`) || strings.Contains(line, `"tenant":"demo"`) {
+				t.Errorf("line does not name only the refused tenant: %s", line)
+			}
+		}
+	}
+}
+
+// TestSweptBeforeExpiryIsExpired: a message the retention sweep deleted a
+// little before MaxAge (it runs one interval early) fails as expired, not as
+// "not found".
+func TestSweptBeforeExpiryIsExpired(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.d.SweepMargin = time.Minute
+	env := b.queue(t, "gone@x.test", mail("Swept", "text"))
+	b.spool.Delete(context.Background(), env.ID) // the sweep
+	b.clock.Add(48*time.Hour - 30*time.Second)
+	if err := b.d.Deliver(context.Background(), env, 9, nil); mailwiki.ErrorCode(err) != mailwiki.EEXPIRED {
+		t.Fatalf("err = %v, want expired", err)
+	}
+	if len(b.notices.f) != 1 || mailwiki.ErrorCode(b.notices.f[0].Failed[0].Reason) != mailwiki.EEXPIRED {
+		t.Fatalf("notification %+v, want expired", b.notices.f)
+	}
+}

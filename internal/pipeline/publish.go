@@ -73,7 +73,7 @@ func (d *Deliverer) health(a *attempt, r *routeState) {
 	case code == mailwiki.EUNAUTHORIZED || code == mailwiki.EFORBIDDEN:
 		d.Health.CredentialsRefused(r.route.TenantID, mailwiki.ErrorMessage(r.err))
 		a.log.Error("Confluence refused the tenant's credentials: its messages wait until they are fixed",
-			"alert", "tenant_credentials_refused", "error_code", code, "space", r.route.SpaceKey)
+			"alert", "tenant_credentials_refused", "tenant", r.route.TenantID, "space", r.route.SpaceKey, "error_code", code)
 	case r.err == nil:
 		d.Health.CredentialsAccepted(r.route.TenantID)
 	}
