@@ -113,6 +113,9 @@ func runSandbox(ctx context.Context, args []string) error {
 	fs := newFlags("sandbox")
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
 	state := fs.String("state", "", "file keeping the sandbox's content across restarts (SQLite; a JSON state file of an older version is migrated)")
+	pat := fs.String("personal-access-token", "", "also accept this Data Center personal access token (bearer), to try a flavor: datacenter tenant")
+	var spaces []string
+	fs.Func("space", "also create the space with this key, if missing (repeatable)", func(k string) error { spaces = append(spaces, k); return nil })
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -123,6 +126,12 @@ func runSandbox(ctx context.Context, args []string) error {
 	}
 	defer sb.Close() // after Shutdown: no change is in flight any more
 	sb.SeedDemo()
+	if *pat != "" {
+		sb.AddPersonalAccessToken(*pat)
+	}
+	for _, k := range spaces {
+		sb.AddSpace(k, k) // an existing space is left as it is
+	}
 	srv := &http.Server{Addr: *addr, Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -110,3 +110,29 @@ func TestServeWithConfigFileAgainstSandboxProcess(t *testing.T) {
 		t.Fatalf("page after the sandbox restarted: %d", resp.StatusCode)
 	}
 }
+
+// TestSandboxForDataCenterAndMoreSpaces: `mailwiki sandbox
+// --personal-access-token T --space HR` accepts T as a bearer token (a
+// flavor: datacenter tenant) and serves the extra space.
+func TestSandboxForDataCenterAndMoreSpaces(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	t.Parallel()
+	addr := freeAddr(t)
+	start(t, nil, "sandbox", "--addr", addr, "--personal-access-token", "pat-dc", "--space", "HR")
+	site := "http://" + addr + "/wiki"
+	waitHTTP(t, site+"/", 200)
+	for token, want := range map[string]int{"pat-dc": 200, "other": 401} {
+		req, _ := http.NewRequest("GET", site+"/rest/api/space/HR", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("bearer %s: GET space HR = %d, want %d", token, resp.StatusCode, want)
+		}
+	}
+}
