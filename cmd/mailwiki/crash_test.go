@@ -215,42 +215,16 @@ func queueDepth(url string) int {
 var bodyToken = regexp.MustCompile(`crash-w\d+-m\d+`)
 
 // pageTokens returns, for each message token, the titles of the pages in
-// DEMO whose body carries it, paging through the v1 content listing.
+// DEMO whose body carries it.
 func pageTokens(t *testing.T, site string) map[string][]string {
 	t.Helper()
-	const limit = 250
 	pages := map[string][]string{}
-	for start := 0; ; start += limit {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/rest/api/content?spaceKey=DEMO&type=page&expand=body.storage&start=%d&limit=%d", site, start, limit), nil)
-		req.SetBasicAuth("admin@demo.mailwiki.test", "demo-token")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+	listPages(t, site, "body.storage", func(title, storage string) {
+		if token := bodyToken.FindString(storage); token != "" {
+			pages[token] = append(pages[token], title)
 		}
-		var out struct {
-			Results []struct {
-				Title string `json:"title"`
-				Body  struct {
-					Storage struct {
-						Value string `json:"value"`
-					} `json:"storage"`
-				} `json:"body"`
-			} `json:"results"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&out)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("content listing at %d: status %d, %v", start, resp.StatusCode, err)
-		}
-		for _, r := range out.Results {
-			if token := bodyToken.FindString(r.Body.Storage.Value); token != "" {
-				pages[token] = append(pages[token], r.Title)
-			}
-		}
-		if len(out.Results) < limit {
-			return pages
-		}
-	}
+	})
+	return pages
 }
 
 // spoolFiles lists the files in the spool's shard directories (00…1f); the
@@ -386,19 +360,7 @@ func (l *serveLog) start(t *testing.T, env []string, args ...string) *exec.Cmd {
 	t.Helper()
 	l.runs++
 	fmt.Fprintf(l.f, "=== run %d\n", l.runs)
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = l.f, l.f
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Signal(syscall.SIGTERM)
-			cmd.Wait()
-		}
-	})
-	return cmd
+	return startWithOutput(t, l.f, env, args...)
 }
 
 // events returns, by queue id, what each run logged about the message, in

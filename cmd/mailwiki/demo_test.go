@@ -158,13 +158,21 @@ func waitTitle(t *testing.T, site, title string) string {
 	return ""
 }
 
-// spaceTitles returns the titles of every page in DEMO, paging through the
-// v1 content listing as a client would.
+// spaceTitles returns the titles of every page in DEMO.
 func spaceTitles(t *testing.T, site string) map[string]bool {
 	t.Helper()
 	titles := map[string]bool{}
-	for start := 0; ; start += 100 {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/rest/api/content?spaceKey=DEMO&start=%d&limit=100", site, start), nil)
+	listPages(t, site, "", func(title, _ string) { titles[title] = true })
+	return titles
+}
+
+// listPages calls each for every page in DEMO, paging through the v1
+// content listing as a client would; expand "body.storage" fills storage.
+func listPages(t *testing.T, site, expand string, each func(title, storage string)) {
+	t.Helper()
+	const limit = 250
+	for start := 0; ; start += limit {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/rest/api/content?spaceKey=DEMO&type=page&expand=%s&start=%d&limit=%d", site, expand, start, limit), nil)
 		req.SetBasicAuth("admin@demo.mailwiki.test", "demo-token")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -173,15 +181,23 @@ func spaceTitles(t *testing.T, site string) map[string]bool {
 		var out struct {
 			Results []struct {
 				Title string `json:"title"`
+				Body  struct {
+					Storage struct {
+						Value string `json:"value"`
+					} `json:"storage"`
+				} `json:"body"`
 			} `json:"results"`
 		}
-		json.NewDecoder(resp.Body).Decode(&out)
+		err = json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
-		for _, r := range out.Results {
-			titles[r.Title] = true
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("content listing at %d: status %d, %v", start, resp.StatusCode, err)
 		}
-		if len(out.Results) < 100 {
-			return titles
+		for _, r := range out.Results {
+			each(r.Title, r.Body.Storage.Value)
+		}
+		if len(out.Results) < limit {
+			return
 		}
 	}
 }

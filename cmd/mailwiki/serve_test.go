@@ -17,12 +17,20 @@ import (
 // end of the test (if still running).
 func start(t *testing.T, env []string, args ...string) *exec.Cmd {
 	t.Helper()
+	var out io.Writer = io.Discard
+	if testing.Verbose() {
+		out = os.Stderr
+	}
+	return startWithOutput(t, out, env, args...)
+}
+
+// startWithOutput is start with the process's standard output and error
+// going to out.
+func startWithOutput(t *testing.T, out io.Writer, env []string, args ...string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if testing.Verbose() {
-		cmd.Stderr = os.Stderr
-	}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
