@@ -73,7 +73,7 @@ func loadFile(path string, cfg *Config) ([]error, error) {
 // yaml.TypeError (go.yaml.in/yaml/v3).
 var (
 	yamlFieldNotFound   = regexp.MustCompile(`^(line \d+): field (\S+) not found in type config\.(\w+)$`)
-	yamlCannotUnmarshal = regexp.MustCompile("^(line \\d+): cannot unmarshal !!\\w+ `(.*)` into (\\S+)$")
+	yamlCannotUnmarshal = regexp.MustCompile(`^(line \d+): cannot unmarshal !!\w+ ` + "`(.*)`" + ` into (\S+)$`)
 )
 
 // yamlProblem turns one yaml.TypeError message into what to change.

@@ -39,7 +39,7 @@
 //   - 429 is retried for every method, since Confluence did not process the
 //     request. A Retry-After (seconds or HTTP date) is honoured when it is at
 //     most Options.MaxRetryAfter (default 30 s); a longer one is not waited
-//     for: the call fails at once and RetryAfter(err) gives the wait so that
+//     for: the call fails at once and mailwiki.RetryAfter(err) gives the wait so that
 //     the job queue can snooze the job instead of holding a worker.
 //   - 5xx and transport errors are retried only for idempotent methods (GET,
 //     HEAD, PUT, DELETE). A POST (CreatePage, UploadAttachments) is attempted

@@ -46,17 +46,6 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// RetryAfter returns the wait Confluence asked for in err's chain (a
-// Retry-After the client did not honour itself because it exceeded
-// Options.MaxRetryAfter or attempts ran out), or zero.
-func RetryAfter(err error) time.Duration {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.RetryAfter
-	}
-	return 0
-}
-
 // IsDuplicateTitle reports whether err is Confluence refusing a page because
 // its space already has a page with that title (v2: "A page with this title
 // already exists: A page already exists with the same TITLE in this space";

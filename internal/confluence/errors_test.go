@@ -170,7 +170,7 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestRetryAfterWithoutAPIError(t *testing.T) {
 	t.Parallel()
-	if got := RetryAfter(errors.New("x")); got != 0 {
+	if got := mailwiki.RetryAfter(errors.New("x")); got != 0 {
 		t.Errorf("RetryAfter = %v", got)
 	}
 }

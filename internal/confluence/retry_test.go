@@ -56,7 +56,7 @@ func TestRetryAfterAboveCapReturnedToCaller(t *testing.T) {
 	c, sleeps := newClient(t, f, Options{MaxRetryAfter: 30 * time.Second})
 	_, err := c.GetPage(t.Context(), "1")
 	wantCode(t, err, mailwiki.ERATELIMIT, true)
-	if got := RetryAfter(err); got != 2*time.Minute {
+	if got := mailwiki.RetryAfter(err); got != 2*time.Minute {
 		t.Errorf("RetryAfter = %v, want 2m", got)
 	}
 	if n := len(f.requests()); n != 1 {
@@ -75,7 +75,7 @@ func TestRateLimitAttemptsExhausted(t *testing.T) {
 	c, sleeps := newClient(t, f, Options{MaxAttempts: 3})
 	_, err := c.GetPage(t.Context(), "1")
 	wantCode(t, err, mailwiki.ERATELIMIT, true)
-	if got := RetryAfter(err); got != 5*time.Second {
+	if got := mailwiki.RetryAfter(err); got != 5*time.Second {
 		t.Errorf("RetryAfter = %v, want 5s", got)
 	}
 	if n := len(f.requests()); n != 3 {

@@ -223,6 +223,7 @@ var _ rivertype.JobArgs = DeliverArgs{}
 // is an orphan. It must be called before Start. It is not for a shared
 // PostgreSQL database, where other nodes' jobs are running.
 func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
+	// Every running job counts: the horizon is in the future.
 	stuck, err := q.exec.JobGetStuck(ctx, &riverdriver.JobGetStuckParams{Max: 100000, StuckHorizon: time.Now().Add(time.Hour)})
 	if err != nil {
 		return 0, fmt.Errorf("job: find orphaned jobs: %w", err)
@@ -230,11 +231,15 @@ func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
 	if len(stuck) == 0 {
 		return 0, nil
 	}
-	p := &riverdriver.JobRescueManyParams{StuckHorizon: time.Now().Add(time.Hour)}
 	now := time.Now()
+	p := &riverdriver.JobRescueManyParams{StuckHorizon: now.Add(time.Hour)}
 	for _, j := range stuck {
+		attemptErr, err := json.Marshal(rivertype.AttemptError{At: now.UTC(), Attempt: j.Attempt, Error: "orphaned by a process that stopped"})
+		if err != nil {
+			return 0, fmt.Errorf("job: rescue orphaned jobs: %w", err)
+		}
 		p.ID = append(p.ID, j.ID)
-		p.Error = append(p.Error, []byte(`{"at":"`+now.UTC().Format(time.RFC3339Nano)+`","attempt":`+fmt.Sprint(j.Attempt)+`,"error":"orphaned by a process that stopped"}`))
+		p.Error = append(p.Error, attemptErr)
 		p.FinalizedAt = append(p.FinalizedAt, nil)
 		p.ScheduledAt = append(p.ScheduledAt, now)
 		p.State = append(p.State, string(rivertype.JobStateAvailable))

@@ -122,11 +122,12 @@ func (d *Deliverer) createPage(ctx context.Context, a *attempt, c mailwiki.Publi
 		return false, err
 	}
 	if r.rec.State == mailwiki.RouteCreating {
-		if page, ok, err := d.findOwn(ctx, c, space, r.rec); err != nil || ok {
-			if ok {
-				return true, d.recordPage(ctx, r, page, r.rec.Fallback)
-			}
+		page, ok, err := d.findOwn(ctx, c, space, r.rec)
+		if err != nil {
 			return false, err
+		}
+		if ok {
+			return true, d.recordPage(ctx, r, page, r.rec.Fallback)
 		}
 	}
 	draft := dr.main
