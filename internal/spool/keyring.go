@@ -3,6 +3,7 @@ package spool
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"fmt"
 	"sort"
 )
@@ -77,4 +78,47 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("aes: %w", err)
 	}
 	return cipher.NewGCM(block)
+}
+
+// sealVersion is the first byte of a sealed secret (see Seal).
+const sealVersion = 1
+
+// Seal encrypts a small secret (a tenant's shared secret) with the primary
+// master key, AES-256-GCM with a random nonce and aad as additional data,
+// for storage at rest (promise P1). The result is
+// version(1) | len(key id)(1) | key id | nonce(12) | ciphertext+tag, so that
+// Open finds the key after a rotation. It implements mailwiki.Sealer.
+func (k *Keyring) Seal(plaintext, aad []byte) ([]byte, error) {
+	aead := k.aeads[k.primary]
+	out := make([]byte, 0, 2+len(k.primary)+aead.NonceSize()+len(plaintext)+aead.Overhead())
+	out = append(out, sealVersion, byte(len(k.primary)))
+	out = append(out, k.primary...)
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("spool: seal: %w", err)
+	}
+	out = append(out, nonce...)
+	return aead.Seal(out, nonce, plaintext, aad), nil
+}
+
+// Open decrypts what Seal returned, with the same aad. A value sealed under
+// a key no longer in the ring, altered, or bound to another aad is an error.
+func (k *Keyring) Open(sealed, aad []byte) ([]byte, error) {
+	if len(sealed) < 2 || sealed[0] != sealVersion || len(sealed) < 2+int(sealed[1]) {
+		return nil, fmt.Errorf("spool: open sealed value: unknown format")
+	}
+	id := string(sealed[2 : 2+int(sealed[1])])
+	aead, ok := k.aeads[id]
+	if !ok {
+		return nil, fmt.Errorf("spool: open sealed value: master key %q is not configured", id)
+	}
+	rest := sealed[2+len(id):]
+	if len(rest) < aead.NonceSize()+aead.Overhead() {
+		return nil, fmt.Errorf("spool: open sealed value: truncated")
+	}
+	plain, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], aad)
+	if err != nil {
+		return nil, fmt.Errorf("spool: open sealed value: %w", err)
+	}
+	return plain, nil
 }
