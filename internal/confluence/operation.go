@@ -14,6 +14,11 @@ const (
 	OpFindPage          = "find_page"
 	OpListAttachments   = "list_attachments"
 	OpUploadAttachments = "upload_attachments"
+	OpAppProperty       = "app_property"
+	OpSearch            = "search"
+	OpGetFolder         = "get_folder"
+	OpCreateBlogPost    = "create_blogpost"
+	OpFindBlogPost      = "find_blogpost"
 	OpOther             = "other"
 )
 
@@ -26,6 +31,17 @@ func Operation(method, path string) string {
 			return OpUploadAttachments
 		}
 		return OpListAttachments
+	case strings.HasPrefix(path, "/rest/atlassian-connect/1/addons/"):
+		return OpAppProperty
+	case path == "/rest/api/search":
+		return OpSearch
+	case strings.HasPrefix(path, "/api/v2/folders/"):
+		return OpGetFolder
+	case path == "/api/v2/blogposts":
+		if method == http.MethodPost {
+			return OpCreateBlogPost
+		}
+		return OpFindBlogPost
 	case strings.HasPrefix(path, "/api/v2/spaces") || strings.HasPrefix(path, "/rest/api/space"):
 		return OpGetSpace
 	case path == "/api/v2/pages" || path == "/rest/api/content":
