@@ -104,8 +104,7 @@ func (c *Client) DeleteAppProperty(ctx context.Context, appKey, key string) erro
 	}
 	r := &request{method: http.MethodDelete, path: appPropertyPath(appKey, key)}
 	err := c.do(ctx, r, nil)
-	var ae *APIError
-	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+	if isStatus(err, http.StatusNotFound) {
 		return nil
 	}
 	if err != nil {

@@ -1,0 +1,104 @@
+package confluence
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/mailwiki/mailwiki"
+)
+
+// Blog posts, through REST v2 /blogposts: Confluence Cloud only. On Data
+// Center both calls fail with a permanent EINVALID error.
+
+type createBlogPostV2 struct {
+	SpaceID string    `json:"spaceId"`
+	Status  string    `json:"status"`
+	Title   string    `json:"title"`
+	Body    bodyValue `json:"body"`
+}
+
+// CreateBlogPost publishes a blog post in in.SpaceID (a blog post has no
+// parent: a ParentID is an EINVALID error). Like CreatePage it is a POST,
+// never retried after a 5xx or a transport error; the caller looks the post
+// up with FindBlogPostByTitle. The returned Page describes the blog post.
+func (c *Client) CreateBlogPost(ctx context.Context, in PageInput) (Page, error) {
+	where := in.SpaceKey
+	if where == "" {
+		where = in.SpaceID
+	}
+	p, err := c.createBlogPost(ctx, in)
+	if err != nil {
+		return Page{}, fmt.Errorf("confluence: create blog post in space %q: %w", where, err)
+	}
+	return p, nil
+}
+
+func (c *Client) createBlogPost(ctx context.Context, in PageInput) (Page, error) {
+	if err := c.blogPostsSupported(); err != nil {
+		return Page{}, err
+	}
+	switch {
+	case strings.TrimSpace(in.Title) == "":
+		return Page{}, invalidf("blog post title is empty")
+	case in.SpaceID == "":
+		return Page{}, invalidf("space id is required on Confluence Cloud")
+	case in.ParentID != "":
+		return Page{}, invalidf("a blog post has no parent page")
+	}
+	body := createBlogPostV2{SpaceID: in.SpaceID, Status: "current", Title: in.Title,
+		Body: bodyValue{Representation: "storage", Value: in.Storage}}
+	r, err := jsonRequest(http.MethodPost, "/api/v2/blogposts", nil, body)
+	if err != nil {
+		return Page{}, err
+	}
+	var out pageV2
+	if err := c.do(ctx, r, &out); err != nil {
+		return Page{}, err
+	}
+	return c.pageFromV2(out, ""), nil
+}
+
+// FindBlogPostByTitle returns the current blog post titled exactly title in
+// space (by space.ID), storage body included, or nil and no error when there
+// is none.
+func (c *Client) FindBlogPostByTitle(ctx context.Context, space Space, title string) (*Page, error) {
+	p, err := c.findBlogPost(ctx, space, title)
+	if err != nil {
+		return nil, fmt.Errorf("confluence: find blog post by title in space %q: %w", spaceName(space), err)
+	}
+	return p, nil
+}
+
+func (c *Client) findBlogPost(ctx context.Context, space Space, title string) (*Page, error) {
+	if err := c.blogPostsSupported(); err != nil {
+		return nil, err
+	}
+	if title == "" {
+		return nil, invalidf("blog post title is empty")
+	}
+	if space.ID == "" {
+		return nil, invalidf("space id is required on Confluence Cloud")
+	}
+	var out listV2[pageV2]
+	q := url.Values{"space-id": {space.ID}, "title": {title}, "status": {"current"}, "body-format": {"storage"}}
+	if err := c.do(ctx, &request{method: http.MethodGet, path: "/api/v2/blogposts", query: q}, &out); err != nil {
+		return nil, err
+	}
+	for _, p := range out.Results {
+		if p.Title == title {
+			page := c.pageFromV2(p, out.Links.Base)
+			return &page, nil
+		}
+	}
+	return nil, nil
+}
+
+func (c *Client) blogPostsSupported() error {
+	if c.flavor == DataCenter {
+		return mailwiki.Errorf(mailwiki.EINVALID, "blog posts need Confluence Cloud; publish pages on Data Center")
+	}
+	return nil
+}
