@@ -102,7 +102,7 @@ func (s *Sandbox) v2CreatePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := toV2Page(pageView{Page: p, SpaceKey: s.spaceKeyOf(p.SpaceID)}, true)
+	out := toV2Page(pageView{Page: p, SpaceKey: s.spaceKeyOf(p.SpaceID), ParentType: s.parentTypeOf(p.ParentID)}, true)
 	out.Links.Base = siteBase(r)
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -77,11 +77,8 @@ func (s *Sandbox) checkPlacement(in newPage) error {
 	if s.st.spaceByID(in.SpaceID) == nil {
 		return notFound("No space with id %s", in.SpaceID)
 	}
-	if in.ParentID != "" {
-		parent := s.st.page(in.ParentID)
-		if parent == nil || parent.SpaceID != in.SpaceID {
-			return notFound("No parent page with id %s in this space", in.ParentID)
-		}
+	if in.ParentID != "" && !s.st.treeParentIn(in.SpaceID, in.ParentID) {
+		return notFound("No parent page or folder with id %s in this space", in.ParentID)
 	}
 	if in.Status != "current" {
 		return nil
@@ -97,7 +94,8 @@ func (s *Sandbox) checkPlacement(in newPage) error {
 // pageView is a page with its space, read under the lock.
 type pageView struct {
 	Page
-	SpaceKey string
+	SpaceKey   string
+	ParentType string // "page", "folder" or "" (no parent)
 }
 
 // getPage returns a page and its space key, or a 404.
@@ -108,7 +106,7 @@ func (s *Sandbox) getPage(id string) (pageView, error) {
 	if p == nil {
 		return pageView{}, notFound("No content found with id: ContentId{id=%s}", id)
 	}
-	return pageView{Page: *p, SpaceKey: s.st.spaceByID(p.SpaceID).Key}, nil
+	return pageView{Page: *p, SpaceKey: s.st.spaceByID(p.SpaceID).Key, ParentType: s.st.parentType(p.ParentID)}, nil
 }
 
 // spaceKeyOf returns the key of the space with that id ("" if none).
@@ -147,7 +145,7 @@ func (s *Sandbox) findPages(f pageFilter) []pageView {
 	var out []pageView
 	for _, p := range s.st.Pages {
 		if f.match(p) {
-			out = append(out, pageView{Page: *p, SpaceKey: s.st.spaceByID(p.SpaceID).Key})
+			out = append(out, pageView{Page: *p, SpaceKey: s.st.spaceByID(p.SpaceID).Key, ParentType: s.st.parentType(p.ParentID)})
 		}
 	}
 	return out

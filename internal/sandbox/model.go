@@ -93,6 +93,8 @@ type state struct {
 	Spaces      []*Space      `json:"spaces"`
 	Pages       []*Page       `json:"pages"`
 	Attachments []*attachment `json:"attachments"`
+	Folders     []*Folder     `json:"folders,omitempty"`
+	BlogPosts   []*Page       `json:"blogposts,omitempty"`
 }
 
 // firstID is where ids start: numeric and plausible, like Confluence's.

@@ -39,10 +39,12 @@ type Sandbox struct {
 	mux    *http.ServeMux
 	faults faults
 
-	mu    sync.Mutex // guards st, creds and db
-	st    state
-	creds credentials
-	db    *stateDB // nil without Options.StatePath
+	mu      sync.Mutex // guards st, creds, db and connect
+	st      state
+	creds   credentials
+	db      *stateDB // nil without Options.StatePath
+	connect connectState
+	keys    siteKeys // the RSA key of signed installs; own lock
 }
 
 // New returns a Sandbox, loading opts.StatePath if it exists. With a state
@@ -66,6 +68,10 @@ func New(opts Options) (*Sandbox, error) {
 			return nil, fmt.Errorf("sandbox: load state %q: %w", opts.StatePath, err)
 		}
 		s.db, s.st = db, st
+	}
+	if err := s.loadConnect(context.Background()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sandbox: load state %q: Connect: %w", opts.StatePath, err)
 	}
 	s.mux = s.routes()
 	return s, nil

@@ -140,6 +140,16 @@ func (w stateTx) everything(st *state) error {
 			return err
 		}
 	}
+	for _, f := range st.Folders {
+		if err := w.folder(f); err != nil {
+			return err
+		}
+	}
+	for _, p := range st.BlogPosts {
+		if err := w.blogPost(p); err != nil {
+			return err
+		}
+	}
 	for _, a := range st.Attachments {
 		if err := w.attachmentRow(a); err != nil {
 			return err

@@ -21,6 +21,7 @@ func (s *stateDB) load(ctx context.Context) (state, error) {
 		load func(context.Context, *state) error
 	}{
 		{"spaces", s.loadSpaces}, {"pages", s.loadPages}, {"attachments", s.loadAttachments}, {"attachment versions", s.loadVersions},
+		{"folders", s.loadFolders}, {"blog posts", s.loadBlogPosts},
 	}
 	for _, step := range steps {
 		if err := step.load(ctx, &st); err != nil {
@@ -138,6 +139,12 @@ func maxID(st *state) int64 {
 	}
 	for _, a := range st.Attachments {
 		ids = append(ids, strings.TrimPrefix(a.ID, "att"))
+	}
+	for _, f := range st.Folders {
+		ids = append(ids, f.ID)
+	}
+	for _, p := range st.BlogPosts {
+		ids = append(ids, p.ID)
 	}
 	var top int64
 	for _, id := range ids {

@@ -116,6 +116,9 @@ func toV2Page(p pageView, withStorage bool) v2Page {
 	}
 	if p.ParentID != "" {
 		out.ParentType = "page"
+		if p.ParentType != "" {
+			out.ParentType = p.ParentType
+		}
 	}
 	if withStorage {
 		out.Body.Storage = &v2BodyType{Representation: "storage", Value: p.Storage}
