@@ -110,6 +110,9 @@ type cachedConfig struct {
 	expires time.Time
 }
 
+// errCorrupt marks a stored configuration that cannot be read back.
+var errCorrupt = errors.New("the stored configuration is corrupt")
+
 // errShardGone marks a shard the index names but the site does not hold.
 var errShardGone = errors.New("a shard named by the index is missing")
 
@@ -241,7 +244,7 @@ func decodeConfig(data []byte, wantSum string) (mailwiki.TenantConfig, error) {
 // corruptConfig is the error of a stored configuration that cannot be read
 // back: temporary, since saving the configuration again repairs it.
 func corruptConfig(err error) error {
-	return &mailwiki.Error{Code: mailwiki.ECONFIG, Temporary: true, Err: err,
+	return &mailwiki.Error{Code: mailwiki.ECONFIG, Temporary: true, Err: fmt.Errorf("%w: %w", errCorrupt, err),
 		Message: "the mailwiki configuration stored in Confluence is damaged; a site administrator can repair it by saving the configuration again"}
 }
 

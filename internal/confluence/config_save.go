@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -26,7 +27,7 @@ func (s *ConfigStore) save(ctx context.Context, c *Client, cfg mailwiki.TenantCo
 		return err
 	}
 	old, hadOld, err := s.readIndex(ctx, c)
-	if err != nil && mailwiki.ErrorCode(err) != mailwiki.ECONFIG {
+	if err != nil && !errors.Is(err, errCorrupt) {
 		return err // a corrupt index is replaced; any other failure stops the save
 	}
 	sum := sha256.Sum256(data)
