@@ -59,6 +59,9 @@ func (c *Connect) verifyLifecycle(r *http.Request) (*claims, error) {
 	if raw == "" {
 		return nil, refused("missing JWT", nil)
 	}
+	if err := checkAlg(raw, "RS256"); err != nil {
+		return nil, refused(err.Error(), nil)
+	}
 	var cl claims
 	_, err := jwt.ParseWithClaims(raw, &cl, c.hostKey(r.Context()), c.parserOptions("RS256")...)
 	if err != nil {
@@ -68,6 +71,20 @@ func (c *Connect) verifyLifecycle(r *http.Request) (*claims, error) {
 		return nil, err
 	}
 	return &cl, nil
+}
+
+// checkAlg reads the (unverified) header of raw and fails unless its alg is
+// exactly alg. It only makes the refusal's reason precise: the parser is
+// restricted to alg as well.
+func checkAlg(raw, alg string) error {
+	tok, _, err := jwt.NewParser().ParseUnverified(raw, &claims{})
+	switch {
+	case err != nil:
+		return errors.New("malformed token")
+	case tok.Method == nil || tok.Method.Alg() != alg:
+		return errors.New("algorithm not allowed")
+	}
+	return nil
 }
 
 // hostKey is the keyfunc of lifecycle tokens: RS256 and a kid, whose key
@@ -170,6 +187,9 @@ func (c *Connect) ContextAuth(r *http.Request) (Session, error) {
 	raw := bearer(r)
 	if raw == "" {
 		return Session{}, contextError("missing JWT", nil)
+	}
+	if err := checkAlg(raw, "HS256"); err != nil {
+		return Session{}, contextError(err.Error(), nil)
 	}
 	var cl claims
 	_, err := jwt.ParseWithClaims(raw, &cl, c.siteSecret(r.Context()), c.parserOptions("HS256")...)
