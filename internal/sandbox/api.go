@@ -28,22 +28,29 @@ func (s *Sandbox) api(f flavour, h apiFunc) http.Handler {
 		if s.suffer(w, r, f) {
 			return
 		}
-		id, ok := s.authenticate(r)
+		c, ok := s.authenticateCaller(r)
 		if !ok {
 			s.writeError(w, f, mailwiki.Errorf(mailwiki.EUNAUTHORIZED,
 				"This request requires authentication. Provide valid credentials."))
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, id))
+		ctx := context.WithValue(r.Context(), ctxKey{}, c.account)
+		r = r.WithContext(context.WithValue(ctx, appCtxKey{}, c.app))
 		if err := h(w, r); err != nil {
 			s.writeError(w, f, err)
 		}
 	})
 }
 
-// authenticate checks the Authorization header against the seeded users and
-// personal access tokens.
+// authenticate checks the Authorization header against the seeded users,
+// personal access tokens and installed apps (see authenticateCaller).
 func (s *Sandbox) authenticate(r *http.Request) (string, bool) {
+	c, ok := s.authenticateCaller(r)
+	return c.account, ok
+}
+
+// authenticateUser checks basic or bearer credentials.
+func (s *Sandbox) authenticateUser(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return "", false

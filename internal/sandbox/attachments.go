@@ -34,7 +34,7 @@ const (
 func (s *Sandbox) attach(pageID, author string, ups []upload, mode attachMode) ([]attachment, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.page(pageID) == nil {
+	if !s.st.hasContent(pageID) { // a page or a blog post
 		return nil, notFound("No content found with id: ContentId{id=%s}", pageID)
 	}
 	if err := s.checkUploads(pageID, ups, mode); err != nil {
@@ -114,7 +114,7 @@ func fileID(pageID, id string) string {
 func (s *Sandbox) listAttachments(pageID, filename, mediaType string) ([]attachment, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.page(pageID) == nil {
+	if !s.st.hasContent(pageID) { // a page or a blog post
 		return nil, notFound("No content found with id: ContentId{id=%s}", pageID)
 	}
 	var out []attachment

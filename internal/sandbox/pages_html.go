@@ -35,14 +35,15 @@ var pageTemplates = template.Must(template.New("layout").Parse(`<!DOCTYPE html>
 <h1>{{.Title}}</h1>
 {{with .Meta}}<p class="meta">{{.}}</p>{{end}}
 {{if .Spaces}}{{range .Spaces}}<h2><a href="/wiki{{.Link}}">{{.Name}}</a> ({{.Key}})</h2>
-<ul>{{range .Pages}}<li><a href="/wiki{{.Link}}">{{.Title}}</a></li>{{else}}<li>No pages yet.</li>{{end}}</ul>
+<ul>{{if .Pages}}{{template "tree" .Pages}}{{else}}<li>No pages yet.</li>{{end}}</ul>
+{{with .Blog}}<h3>Blog posts</h3><ul>{{range .}}<li><a href="/wiki{{.Link}}">{{.Title}}</a></li>{{end}}</ul>{{end}}
 {{end}}{{end}}
 {{if .Body}}<div class="body">{{.Body}}</div>{{end}}
 {{if .Attachments}}<div class="attachments"><h2>Files attached to this page</h2><ul>
 {{range .Attachments}}<li><a href="/wiki{{.Link}}">{{.Name}}</a> ({{.Size}}, {{.MediaType}}, version {{.Version}})</li>{{end}}
 </ul></div>{{end}}
 </body></html>
-`))
+{{define "tree"}}{{range .}}<li>{{if .Folder}}<span class="folder" id="folder-{{.ID}}">&#128193; {{.Title}}</span>{{else}}<a href="/wiki{{.Link}}">{{.Title}}</a>{{end}}{{with .Children}}<ul>{{template "tree" .}}</ul>{{end}}</li>{{end}}{{end}}`))
 
 // The template's view models.
 type (
@@ -57,9 +58,14 @@ type (
 	}
 	htmlSpace struct {
 		Key, Name, Link string
-		Pages           []htmlPageLink
+		Pages           []htmlPageLink // the content tree: pages and folders
+		Blog            []htmlPageLink
 	}
-	htmlPageLink   struct{ Title, Link string }
+	htmlPageLink struct {
+		Title, Link, ID string
+		Folder          bool
+		Children        []htmlPageLink
+	}
 	htmlAttachment struct {
 		Name, Link, Size, MediaType string
 		Version                     int
@@ -104,9 +110,9 @@ func (s *Sandbox) htmlSpace(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sandbox) htmlSpaceOf(sp Space) htmlSpace {
-	hs := htmlSpace{Key: sp.Key, Name: sp.Name, Link: spaceWebUI(sp.Key)}
-	for _, p := range s.findPages(pageFilter{SpaceIDs: []string{sp.ID}, Statuses: []string{"current"}}) {
-		hs.Pages = append(hs.Pages, htmlPageLink{Title: p.Title, Link: pageWebUI(sp.Key, p.ID, p.Title)})
+	hs := htmlSpace{Key: sp.Key, Name: sp.Name, Link: spaceWebUI(sp.Key), Pages: s.contentTree(sp)}
+	for _, p := range s.findBlogPosts(pageFilter{SpaceIDs: []string{sp.ID}}) {
+		hs.Blog = append(hs.Blog, htmlPageLink{Title: p.Title, Link: blogWebUI(p), ID: p.ID})
 	}
 	return hs
 }

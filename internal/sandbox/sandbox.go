@@ -124,6 +124,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 	m.Handle("GET /wiki/rest/api/content/{id}/child/attachment", s.api(v1, s.v1ListAttachments))
 	m.Handle("POST /wiki/rest/api/content/{id}/child/attachment", s.api(v1, s.v1CreateAttachments))
 	m.Handle("PUT /wiki/rest/api/content/{id}/child/attachment", s.api(v1, s.v1PutAttachments))
+	s.moreRoutes(m)
 	m.Handle("/wiki/api/", s.api(v2, notFoundRoute))
 	m.Handle("/wiki/rest/", s.api(v1, notFoundRoute))
 
