@@ -1,0 +1,321 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/mailwiki/mailwiki"
+)
+
+// MaxAdminBody is the largest request body the admin API reads: a
+// configuration at its limits (500 addresses, 2000 sender entries) is well
+// under it.
+const MaxAdminBody = 1 << 20
+
+// maxParentQuery bounds the parent picker's search text.
+const maxParentQuery = 200
+
+// AdminOptions configures the admin page and its API.
+type AdminOptions struct {
+	Service mailwiki.TenantAdmin
+	// Authenticate verifies "Authorization: JWT …" (a Connect context
+	// token) and returns the tenant it was issued for; an error → 401.
+	Authenticate func(r *http.Request) (tenantID string, err error)
+	// HostScriptURL is the host's AP script (Connect:
+	// https://connect-cdn.atl-paas.net/all.js; the sandbox serves its own),
+	// written into the page as a <script> tag and allowed by its CSP. An
+	// absolute http(s) URL or a path on this server.
+	HostScriptURL string
+	Logger        *slog.Logger
+}
+
+// Admin returns the admin page and its JSON API, to mount under "/admin/":
+//
+//	GET /admin/                 the page (embedded bundle, host script, CSP)
+//	GET /admin/assets/{file}    its scripts and styles
+//	GET /admin/api/config       {"config", "mailDomains", "limits"}
+//	PUT /admin/api/config       TenantConfig → {"config"} or {"error", "fields"}
+//	GET /admin/api/spaces       {"spaces": [{"id","key","name"}]}
+//	GET /admin/api/parents?space=KEY&q=text  {"parents": [{"id","title","type"}]}
+//
+// Every API call is authenticated with opts.Authenticate before anything
+// else; the page itself holds no tenant data. Errors are {"error": a safe
+// sentence, "fields": [{"field", "message"}]}. It panics when Service or
+// Authenticate is missing.
+func Admin(opts AdminOptions) http.Handler {
+	if opts.Service == nil || opts.Authenticate == nil {
+		panic("web: Admin needs a Service and an Authenticate function")
+	}
+	a := &admin{svc: opts.Service, auth: opts.Authenticate, log: opts.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	page, ok := newAdminPage(opts.HostScriptURL)
+	if !ok {
+		a.log.Error("admin: the host script URL is not an http(s) URL or a path; the page is served without it")
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/{$}", page.serveIndex)
+	mux.HandleFunc("GET /admin/assets/{file}", page.serveAsset)
+	mux.HandleFunc("GET /admin/api/config", a.api("config", a.getConfig))
+	mux.HandleFunc("PUT /admin/api/config", a.api("save", a.putConfig))
+	mux.HandleFunc("GET /admin/api/spaces", a.api("spaces", a.spaces))
+	mux.HandleFunc("GET /admin/api/parents", a.api("parents", a.parents))
+	mux.HandleFunc("/admin/api/", a.api("unknown", func(w http.ResponseWriter, r *http.Request, _ string) {
+		writeJSON(w, http.StatusNotFound, errorBody{Error: "There is no such API call."})
+	}))
+	return mux
+}
+
+type admin struct {
+	svc  mailwiki.TenantAdmin
+	auth func(r *http.Request) (string, error)
+	log  *slog.Logger
+}
+
+// apiHandler is an API route, called with the authenticated tenant.
+type apiHandler func(w http.ResponseWriter, r *http.Request, tenantID string)
+
+const sessionRefused = "Your session has expired or this request was not signed by Confluence. Reload the page."
+
+// api authenticates the caller before h; a refused caller gets 401 and
+// nothing else happens.
+func (a *admin) api(route string, h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tenantID, err := a.auth(r)
+		if err != nil || tenantID == "" {
+			a.log.Info("admin: session refused", "route", route, "err", err)
+			w.Header().Set("WWW-Authenticate", `JWT realm="mailwiki"`)
+			writeJSON(w, http.StatusUnauthorized, errorBody{Error: sessionRefused})
+			return
+		}
+		h(w, r, tenantID)
+	}
+}
+
+type limitsBody struct {
+	MaxAddresses     int `json:"maxAddresses"`
+	MaxSenderEntries int `json:"maxSenderEntries"`
+}
+
+// spaceBody is a space as the page's picker shows it.
+type spaceBody struct {
+	ID   string `json:"id"`
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+
+type errorBody struct {
+	Error  string                `json:"error"`
+	Fields []mailwiki.FieldError `json:"fields,omitempty"`
+}
+
+func (a *admin) getConfig(w http.ResponseWriter, r *http.Request, tenantID string) {
+	cfg, domains, err := a.svc.Config(r.Context(), tenantID)
+	if err != nil {
+		a.fail(w, "config", tenantID, err, false)
+		return
+	}
+	if domains == nil {
+		domains = []string{}
+	}
+	writeJSON(w, http.StatusOK, struct {
+		Config      mailwiki.TenantConfig `json:"config"`
+		MailDomains []string              `json:"mailDomains"`
+		Limits      limitsBody            `json:"limits"`
+	}{wireConfig(cfg), domains, limitsBody{mailwiki.MaxAddresses, mailwiki.MaxSenderEntries}})
+}
+
+func (a *admin) putConfig(w http.ResponseWriter, r *http.Request, tenantID string) {
+	var cfg mailwiki.TenantConfig
+	if status, msg := decodeJSON(w, r, &cfg); status != 0 {
+		a.log.Info("admin: request refused", "route", "save", "tenant", tenantID, "status", status)
+		writeJSON(w, status, errorBody{Error: msg})
+		return
+	}
+	saved, err := a.svc.SaveConfig(r.Context(), tenantID, cfg)
+	if err != nil {
+		a.fail(w, "save", tenantID, err, true)
+		return
+	}
+	a.log.Info("admin: configuration saved", "tenant", tenantID,
+		"addresses", len(saved.Addresses), "senders", len(saved.Senders.Entries))
+	writeJSON(w, http.StatusOK, map[string]mailwiki.TenantConfig{"config": wireConfig(saved)})
+}
+
+func (a *admin) spaces(w http.ResponseWriter, r *http.Request, tenantID string) {
+	spaces, err := a.svc.Spaces(r.Context(), tenantID)
+	if err != nil {
+		a.fail(w, "spaces", tenantID, err, false)
+		return
+	}
+	out := make([]spaceBody, 0, len(spaces))
+	for _, s := range spaces {
+		out = append(out, spaceBody{ID: s.ID, Key: s.Key, Name: s.Name})
+	}
+	writeJSON(w, http.StatusOK, map[string][]spaceBody{"spaces": out})
+}
+
+func (a *admin) parents(w http.ResponseWriter, r *http.Request, tenantID string) {
+	space, q := r.URL.Query().Get("space"), r.URL.Query().Get("q")
+	switch {
+	case space == "":
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "Choose a space first: the space parameter is missing."})
+		return
+	case len(space) > 255 || len(q) > maxParentQuery:
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: fmt.Sprintf("The search is too long; use at most %d characters.", maxParentQuery)})
+		return
+	}
+	parents, err := a.svc.Parents(r.Context(), tenantID, space, q)
+	if err != nil {
+		a.fail(w, "parents", tenantID, err, false)
+		return
+	}
+	if parents == nil {
+		parents = []mailwiki.Parent{}
+	}
+	writeJSON(w, http.StatusOK, map[string][]mailwiki.Parent{"parents": parents})
+}
+
+// wireConfig returns cfg with empty lists as [] rather than null.
+func wireConfig(cfg mailwiki.TenantConfig) mailwiki.TenantConfig {
+	if cfg.Addresses == nil {
+		cfg.Addresses = []mailwiki.AddressConfig{}
+	}
+	if cfg.Senders.Entries == nil {
+		cfg.Senders.Entries = []string{}
+	}
+	return cfg
+}
+
+var unknownField = regexp.MustCompile(`unknown field "([^"]{1,100})"`)
+
+// decodeJSON reads one JSON object of at most MaxAdminBody bytes into v,
+// refusing unknown fields. It returns 0, or the status and safe sentence
+// to answer with.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (int, string) {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxAdminBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		// Anything after the object: a token (err nil) or an error.
+		if _, err = dec.Token(); err == nil {
+			return http.StatusBadRequest, "The request must be one JSON object, with nothing after it."
+		} else if err == io.EOF {
+			err = nil
+		}
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return 0, ""
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, "The configuration is larger than 1 MiB, more than this service accepts; remove some addresses or senders."
+	case unknownField.MatchString(err.Error()):
+		return http.StatusBadRequest, fmt.Sprintf("The request has an unknown field %q; reload the page to get the current version.", unknownField.FindStringSubmatch(err.Error())[1])
+	case errors.Is(err, io.EOF):
+		return http.StatusBadRequest, "The request has no configuration."
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return http.StatusBadRequest, fmt.Sprintf("The request's field %q has the wrong type.", typeErr.Field)
+	}
+	return http.StatusBadRequest, "The request is not valid JSON."
+}
+
+// fail answers a service error: the *mailwiki.Error's code decides the
+// status, its safe message is shown, and the fields of a
+// *mailwiki.ValidationError anywhere in the chain go with it. Details of
+// unexpected errors are logged, never sent.
+func (a *admin) fail(w http.ResponseWriter, route, tenantID string, err error, saving bool) {
+	status, msg := errorStatus(err, saving)
+	body := errorBody{Error: msg}
+	var ve *mailwiki.ValidationError
+	if errors.As(err, &ve) {
+		body.Fields = ve.Fields
+		if status == http.StatusBadRequest && len(ve.Fields) > 0 {
+			body.Error = problemsSentence(len(ve.Fields))
+		}
+	}
+	if d := mailwiki.RetryAfter(err); d > 0 && status >= 500 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds()+0.999)))
+	}
+	attrs := []any{"route", route, "tenant", tenantID, "status", status, "code", mailwiki.ErrorCode(err)}
+	if status >= 500 {
+		a.log.Error("admin: request failed", append(attrs, "err", err)...)
+	} else {
+		a.log.Info("admin: request refused", attrs...)
+	}
+	writeJSON(w, status, body)
+}
+
+// errorStatus maps an error to its HTTP status and the sentence shown.
+func errorStatus(err error, saving bool) (int, string) {
+	var e *mailwiki.Error
+	if !errors.As(err, &e) {
+		return http.StatusInternalServerError, internalSentence(saving)
+	}
+	safe := func(def string) string {
+		if e.Message != "" {
+			return e.Message
+		}
+		return def
+	}
+	switch e.Code {
+	case mailwiki.EINVALID:
+		return http.StatusBadRequest, safe("The configuration is not valid.")
+	case mailwiki.ECONFLICT:
+		return http.StatusConflict, safe("An address is already used by another site.")
+	case mailwiki.EUNAUTHORIZED:
+		return http.StatusUnauthorized, safe(sessionRefused)
+	case mailwiki.EFORBIDDEN:
+		return http.StatusForbidden, safe("You are not allowed to change these settings.")
+	case mailwiki.ENOTFOUND:
+		return http.StatusNotFound, safe("What the request names was not found.")
+	case mailwiki.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge, safe("The configuration is too large.")
+	case mailwiki.EUNAVAILABLE, mailwiki.ERATELIMIT:
+		return http.StatusBadGateway, unavailableSentence(saving)
+	}
+	if e.Temporary {
+		return http.StatusBadGateway, unavailableSentence(saving)
+	}
+	return http.StatusInternalServerError, internalSentence(saving)
+}
+
+func problemsSentence(n int) string {
+	if n == 1 {
+		return "The configuration has a problem, shown next to its field; nothing was saved."
+	}
+	return fmt.Sprintf("The configuration has %d problems, shown next to their fields; nothing was saved.", n)
+}
+
+func unavailableSentence(saving bool) string {
+	if saving {
+		return "Confluence could not be reached; nothing was saved, try again."
+	}
+	return "Confluence could not be reached; try again in a moment."
+}
+
+func internalSentence(saving bool) string {
+	if saving {
+		return "Something went wrong on mailwiki's side; nothing was saved. Try again later."
+	}
+	return "Something went wrong on mailwiki's side. Try again later."
+}
+
+// writeJSON answers v as JSON, never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
