@@ -128,7 +128,7 @@ func TestForgedInstallRefused(t *testing.T) {
 		}},
 		{name: "malformed", want: "malformed", token: func(*testing.T) string { return "not.a.jwt" }},
 		{name: "key service answers 500", want: "key service unavailable",
-			keys: func(b *bundle) { b.keys.status.Store(http.StatusInternalServerError) },
+			keys:  func(b *bundle) { b.keys.status.Store(http.StatusInternalServerError) },
 			token: func(t *testing.T) string { return signRS256(t, hostKey(), testKid, good()) }},
 		{name: "key service down", want: "key service unavailable",
 			keys:  func(b *bundle) { b.keys.srv.Close() },
