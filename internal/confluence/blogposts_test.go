@@ -53,7 +53,7 @@ func TestFindBlogPostByTitle(t *testing.T) {
 	other := `{"id":"1","status":"current","title":"Weekly digest (2)","spaceId":"98306"}`
 	tests := []struct {
 		name, response string
-		found           bool
+		found          bool
 	}{
 		{"exact", `{"results":[` + other + `,` + blogPostV2JSON + `],"_links":{}}`, true},
 		{"only a similar title", `{"results":[` + other + `],"_links":{}}`, false},
