@@ -57,13 +57,15 @@ func loadSpec(path string) (routers.Router, error) {
 // oneOf refuses all of them. The alternatives are checked as anyOf instead,
 // in memory only.
 func relaxAmbiguousBody(doc *openapi3.T) {
-	rb := doc.Components.RequestBodies["PageCreateRequest"]
-	if rb == nil || rb.Value == nil {
-		return
-	}
-	body := rb.Value.Content.Get("application/json").Schema.Value.Properties["body"]
-	if body != nil && body.Value != nil && len(body.Value.OneOf) > 0 {
-		body.Value.AnyOf, body.Value.OneOf = body.Value.OneOf, nil
+	for _, name := range []string{"PageCreateRequest", "BlogPostCreateRequest"} { // the same defect in both
+		rb := doc.Components.RequestBodies[name]
+		if rb == nil || rb.Value == nil {
+			continue
+		}
+		body := rb.Value.Content.Get("application/json").Schema.Value.Properties["body"]
+		if body != nil && body.Value != nil && len(body.Value.OneOf) > 0 {
+			body.Value.AnyOf, body.Value.OneOf = body.Value.OneOf, nil
+		}
 	}
 }
 
