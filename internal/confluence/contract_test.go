@@ -56,14 +56,14 @@ func loadV2Router(path string) (routers.Router, error) {
 }
 
 // closeBodyWriteSchemas repairs one defect of Atlassian's document, in
-// memory: a page body is oneOf PageBodyWrite ({representation, value}) and
+// memory: a page (or blog post) body is oneOf PageBodyWrite ({representation, value}) and
 // PageNestedBodyWrite ({storage: {…}}), two open objects without required
 // fields, so every body matches both and strict oneOf rejects them all.
 // Closing both (additionalProperties: false) makes the oneOf choose as its
 // descriptions intend; it only tightens what is accepted.
 func closeBodyWriteSchemas(doc *openapi3.T) {
 	closed := false
-	for _, name := range []string{"PageBodyWrite", "PageNestedBodyWrite"} {
+	for _, name := range []string{"PageBodyWrite", "PageNestedBodyWrite", "BlogPostBodyWrite", "BlogPostNestedBodyWrite"} {
 		if ref := doc.Components.Schemas[name]; ref != nil && ref.Value != nil {
 			ref.Value.AdditionalProperties = openapi3.AdditionalProperties{Has: &closed}
 		}
@@ -99,6 +99,7 @@ type contractServer struct {
 	t       *testing.T
 	router  routers.Router
 	fixture map[string]string // operationId → 200 response body
+	missing map[string]bool   // operationIds answered 404, set before any request
 
 	mu   sync.Mutex
 	errs []error
@@ -148,6 +149,10 @@ func (cs *contractServer) handle(r *http.Request) (op string, status int, body s
 	if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 		return op, http.StatusBadRequest, `{"errors":[{"status":400,"code":"INVALID","title":"invalid request"}]}`, errors.New(op + " request: " + err.Error())
 	}
+	if cs.missing[op] {
+		body := `{"errors":[{"status":404,"code":"NOT_FOUND","title":"Not Found","detail":null}]}`
+		return op, http.StatusNotFound, body, validateV2Response(r.Context(), in, http.StatusNotFound, body)
+	}
 	body, ok := cs.fixture[op]
 	if !ok {
 		return op, http.StatusNotFound, `{}`, errors.New("no fixture for " + op)
@@ -178,10 +183,13 @@ func (cs *contractServer) check(wantOps ...string) {
 }
 
 var v2Fixtures = map[string]string{
-	"getSpaces":   spacesV2JSON,
-	"createPage":  pageV2JSON,
-	"getPageById": pageV2JSON,
-	"getPages":    `{"results":[` + pageV2JSON + `],"_links":{"base":"https://acme.atlassian.net/wiki"}}`,
+	"getSpaces":      spacesV2JSON,
+	"createPage":     pageV2JSON,
+	"getPageById":    pageV2JSON,
+	"getPages":       `{"results":[` + pageV2JSON + `],"_links":{"base":"https://acme.atlassian.net/wiki"}}`,
+	"getFolderById":  folderV2JSON,
+	"createBlogPost": blogPostV2JSON,
+	"getBlogPosts":   `{"results":[` + blogPostV2JSON + `],"_links":{"base":"https://acme.atlassian.net/wiki"}}`,
 }
 
 func TestContractV2Requests(t *testing.T) {
@@ -201,6 +209,23 @@ func TestContractV2Requests(t *testing.T) {
 			return err
 		}, "createPage"},
 		{"GetPage", func(ctx context.Context, c *Client) error { _, err := c.GetPage(ctx, "123456"); return err }, "getPageById"},
+		{"CreatePage under a folder", func(ctx context.Context, c *Client) error {
+			_, err := c.CreatePage(ctx, PageInput{SpaceID: "98306", Title: "Filed mail", ParentID: "98400", Storage: "<p>x</p>"})
+			return err
+		}, "createPage"},
+		{"Spaces", func(ctx context.Context, c *Client) error { _, err := c.Spaces(ctx); return err }, "getSpaces"},
+		{"PageOrFolder", func(ctx context.Context, c *Client) error { _, err := c.PageOrFolder(ctx, "123456"); return err }, "getPageById"},
+		{"CreateBlogPost", func(ctx context.Context, c *Client) error {
+			_, err := c.CreateBlogPost(ctx, PageInput{SpaceID: "98306", Title: "Weekly digest", Storage: "<p>Hello</p>"})
+			return err
+		}, "createBlogPost"},
+		{"FindBlogPostByTitle", func(ctx context.Context, c *Client) error {
+			p, err := c.FindBlogPostByTitle(ctx, Space{ID: "98306", Key: "DEMO"}, "Weekly digest")
+			if err == nil && p == nil {
+				err = errors.New("blog post not found")
+			}
+			return err
+		}, "getBlogPosts"},
 		{"FindPageByTitle", func(ctx context.Context, c *Client) error {
 			p, err := c.FindPageByTitle(ctx, Space{ID: "98306", Key: "DEMO"}, "Quarterly report")
 			if err == nil && p == nil {
@@ -219,6 +244,19 @@ func TestContractV2Requests(t *testing.T) {
 			cs.check(tt.op)
 		})
 	}
+}
+
+// TestContractPageOrFolderFallback: a parent that is not a page is looked
+// up as a folder.
+func TestContractPageOrFolderFallback(t *testing.T) {
+	t.Parallel()
+	cs, c := newContractServer(t, v2Fixtures)
+	cs.missing = map[string]bool{"getPageById": true}
+	p, err := c.PageOrFolder(t.Context(), "98400")
+	if err != nil || p.Type != "folder" {
+		t.Errorf("PageOrFolder = %+v, %v; want a folder", p, err)
+	}
+	cs.check("getPageById", "getFolderById")
 }
 
 // TestContractValidatorRejects proves the contract server can fail: requests
