@@ -47,7 +47,7 @@ func (a *connectApp) adminPage(key string) (connectModule, bool) {
 // connectState is the site's Connect host state, guarded by Sandbox.mu.
 type connectState struct {
 	clientKey string
-	apps      map[string]*connectApp        // by app key
+	apps      map[string]*connectApp       // by app key
 	props     map[string]map[string]string // app key → property key → JSON value
 }
 

@@ -52,7 +52,7 @@ func (s *Sandbox) htmlAdminPage(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = adminPageTemplate.Execute(w, map[string]any{
 		"Title": "mailwiki – Settings", "CSS": template.CSS(pageCSS), "AppName": name,
-		"Src": template.URL(src), //nolint:gosec // built from the app's http(s) baseUrl
+		"Src":      template.URL(src), //nolint:gosec // built from the app's http(s) baseUrl
 		"Endpoint": r.URL.Path,
 	})
 }
@@ -220,4 +220,3 @@ func serveScript(src string) http.HandlerFunc {
 		_, _ = io.WriteString(w, src)
 	}
 }
-
