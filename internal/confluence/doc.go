@@ -8,6 +8,15 @@
 // appends /api/v2/… and /rest/api/… to it. The Cloud flavor uses REST v2 for
 // spaces and pages; the DataCenter flavor uses v1 /rest/api/space and
 // /rest/api/content, since Data Center has no v2. Attachments use v1 on both.
+// Blog posts and folders (PageOrFolder) are Cloud's REST v2 only; the
+// parent picker (Parents) uses v1 CQL search on both; app properties use
+// Atlassian Connect's /rest/atlassian-connect/1/addons/{appKey}/properties.
+//
+// # Tenant configuration
+//
+// ConfigStore keeps a tenant's configuration in app properties of its own
+// site, sharded under a generation with the index written last; see its
+// documentation for the layout, the write order and the cache.
 //
 // Authentication is the caller's: New takes an *http.Client that already signs
 // its requests (BasicAuth for Cloud API tokens, BearerAuth for Data Center
@@ -42,7 +51,8 @@
 //     for: the call fails at once and mailwiki.RetryAfter(err) gives the wait so that
 //     the job queue can snooze the job instead of holding a worker.
 //   - 5xx and transport errors are retried only for idempotent methods (GET,
-//     HEAD, PUT, DELETE). A POST (CreatePage, UploadAttachments) is attempted
+//     HEAD, PUT, DELETE: SetAppProperty, DeleteAppProperty). A POST
+//     (CreatePage, CreateBlogPost, UploadAttachments) is attempted
 //     once: creating a page twice is worse than retrying the whole job later,
 //     when the pipeline first looks for what already exists
 //     (FindPageByTitle, ListAttachments).
