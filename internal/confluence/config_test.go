@@ -344,6 +344,9 @@ func TestConfigCorrupt(t *testing.T) {
 			reader := b.newStore(mustClient(t, b))
 			_, err := reader.Config(ctx, b.tn)
 			wantCode(t, err, mailwiki.ECONFIG, true)
+			if tt.name == "hashed but not a configuration" && strings.Contains(err.Error(), "sha256") {
+				t.Errorf("error %v: the hash was right, the shape was not", err)
+			}
 			if !strings.Contains(mailwiki.ErrorMessage(err), "saving the configuration again") {
 				t.Errorf("message %q does not say how to repair", mailwiki.ErrorMessage(err))
 			}
