@@ -20,8 +20,8 @@ type createBlogPostV2 struct {
 	Body    bodyValue `json:"body"`
 }
 
-// CreateBlogPost publishes a blog post in in.SpaceID (a blog post has no
-// parent: a ParentID is an EINVALID error). Like CreatePage it is a POST,
+// CreateBlogPost publishes a blog post in in.SpaceID. A blog post has no
+// parent: in.ParentID is ignored (mailwiki.Publisher's contract). Like CreatePage it is a POST,
 // never retried after a 5xx or a transport error; the caller looks the post
 // up with FindBlogPostByTitle. The returned Page describes the blog post.
 func (c *Client) CreateBlogPost(ctx context.Context, in PageInput) (Page, error) {
@@ -45,8 +45,6 @@ func (c *Client) createBlogPost(ctx context.Context, in PageInput) (Page, error)
 		return Page{}, invalidf("blog post title is empty")
 	case in.SpaceID == "":
 		return Page{}, invalidf("space id is required on Confluence Cloud")
-	case in.ParentID != "":
-		return Page{}, invalidf("a blog post has no parent page")
 	}
 	body := createBlogPostV2{SpaceID: in.SpaceID, Status: "current", Title: in.Title,
 		Body: bodyValue{Representation: "storage", Value: in.Storage}}
