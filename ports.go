@@ -29,15 +29,17 @@ type Page struct {
 
 // PageInput describes a page to create. Cloud needs SpaceID, Data Center
 // SpaceKey; passing both (from a Space) works for either. ParentID is
-// optional: without it the page goes under the space's home page.
+// optional: without it the page goes under the space's home page; on Cloud
+// it may name a page or a folder.
 type PageInput struct {
 	SpaceID, SpaceKey, Title, ParentID, Storage string
 }
 
 // Publisher is one tenant's Confluence, as the deliver use case sees it
 // (REST v2 pages on Cloud, REST v1 content on Data Center; attachments
-// through REST v1 on both). Blog posts, comments, labels and content
-// properties join this interface when the issues that need them land.
+// through REST v1 on both), and blog posts (Cloud). Comments, labels and
+// content properties join this interface when the issues that need them
+// land.
 //
 // Errors carry a *Error: ENOTFOUND for a missing space, ECONFLICT for a
 // title already taken in the space, EINVALID for a body
@@ -53,6 +55,13 @@ type Publisher interface {
 	// FindPageByTitle returns the current page titled exactly title in the
 	// space, or nil and no error when there is none.
 	FindPageByTitle(ctx context.Context, space Space, title string) (*Page, error)
+	// CreateBlogPost creates a published blog post (Cloud REST v2
+	// /blogposts; ParentID is ignored); never retried after an unanswered
+	// request, like CreatePage.
+	CreateBlogPost(ctx context.Context, in PageInput) (Page, error)
+	// FindBlogPostByTitle returns the current blog post titled exactly
+	// title in the space, or nil and no error when there is none.
+	FindBlogPostByTitle(ctx context.Context, space Space, title string) (*Page, error)
 	// AttachmentNames lists the file names already attached to a page.
 	AttachmentNames(ctx context.Context, pageID string) ([]string, error)
 	// AttachFiles uploads files to a page, in as few requests as the

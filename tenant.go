@@ -8,7 +8,7 @@ import (
 // Tenant modes: how mailwiki authenticates to a tenant's Confluence.
 const (
 	ModeToken   = "token"   // API token (Cloud, basic auth) or personal access token (Data Center, bearer)
-	ModeConnect = "connect" // Atlassian Connect (not built yet)
+	ModeConnect = "connect" // Atlassian Connect: installed from the site, configured in it
 	ModeForge   = "forge"   // Forge Remote (not built yet)
 )
 
@@ -29,17 +29,30 @@ type Tenant struct {
 	AllowInsecureHTTP bool
 }
 
-// Route says where mail to one address goes.
+// Route says where mail to one address goes: the address's configuration
+// (TenantConfig) as it stood when the message was processed.
 type Route struct {
-	Address  string // the recipient address, lower-case
-	TenantID string
-	SpaceKey string
+	Address     string // the recipient address, lower-case
+	TenantID    string
+	SpaceKey    string
+	ParentID    string // page or folder id; empty: the space's home page
+	ParentType  string // ParentPage or ParentFolder when ParentID is set
+	ContentType string // ContentPage ("" means page) or ContentBlogPost
+	TitleFormat string // "" means TitleSubject
 }
 
 // TenantService resolves recipients and gives the pipeline what it needs to
 // reach a tenant's Confluence, whatever the tenant's mode.
 type TenantService interface {
-	// Route returns where mail to address goes, or an ENOTFOUND *Error.
+	// Lookup returns the id of the tenant that owns address, or an
+	// ENOTFOUND *Error. It is what the SMTP door asks at RCPT time: for
+	// installed tenants it reads only the server's keyed hashes, never the
+	// site (promise P10).
+	Lookup(ctx context.Context, address string) (string, error)
+	// Route returns where mail to address goes, reading the owning
+	// tenant's configuration (for installed tenants, from its Confluence,
+	// promise P9), or an ENOTFOUND *Error when the address is no longer
+	// configured. A configuration that cannot be read is a temporary error.
 	Route(ctx context.Context, address string) (Route, error)
 	// Tenant returns the tenant with the given id, or an ENOTFOUND *Error.
 	Tenant(ctx context.Context, id string) (Tenant, error)

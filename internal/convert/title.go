@@ -100,3 +100,25 @@ func TitleWithSuffix(title string, t time.Time, n int) string {
 	room := MaxTitleRunes - len([]rune(suffix))
 	return truncateRunes(cleanTitle(title), room) + suffix
 }
+
+// FormatTitle applies an address's title format (mailwiki.TenantConfig) to
+// a message: mailwiki.TitleSubject becomes title (the message's title as
+// pageTitle made it), mailwiki.TitleDate the day received (YYYY-MM-DD, in
+// received's location), mailwiki.TitleSender the sender's display name or
+// address. The result is cleaned and kept within MaxTitleRunes; an empty
+// format, or one that yields nothing, gives title.
+func FormatTitle(format, title string, received time.Time, msg *mailwiki.Message) string {
+	if strings.TrimSpace(format) == "" || format == mailwiki.TitleSubject {
+		return title
+	}
+	sender := "unknown sender"
+	if msg != nil {
+		sender = senderName(msg)
+	}
+	r := strings.NewReplacer(mailwiki.TitleSubject, title, mailwiki.TitleDate, received.Format("2006-01-02"), mailwiki.TitleSender, sender)
+	out := truncateRunes(cleanTitle(r.Replace(format)), MaxTitleRunes)
+	if out == "" {
+		return title
+	}
+	return out
+}

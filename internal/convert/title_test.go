@@ -67,3 +67,21 @@ func TestTitleWithSuffix(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatTitle(t *testing.T) {
+	t.Parallel()
+	when := time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC)
+	msg := &mailwiki.Message{From: "Ann Lee <ann@example.org>"}
+	for _, c := range []struct{ format, want string }{
+		{"", "Q3 plan"},
+		{"{subject}", "Q3 plan"},
+		{"{date} {subject}", "2026-11-30 Q3 plan"},
+		{"Minutes: {subject} ({sender})", "Minutes: Q3 plan (Ann Lee)"},
+		{"   ", "Q3 plan"},
+		{"{subject}" + strings.Repeat("x", 300), "Q3 plan" + strings.Repeat("x", MaxTitleRunes-len("Q3 plan"))},
+	} {
+		if got := FormatTitle(c.format, "Q3 plan", when, msg); got != c.want {
+			t.Errorf("FormatTitle(%q) = %q, want %q", c.format, got, c.want)
+		}
+	}
+}

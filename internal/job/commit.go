@@ -76,7 +76,11 @@ func (q *Queue) collect(first enqueueRequest) []enqueueRequest {
 func (q *Queue) insert(batch []enqueueRequest) error {
 	params := make([]river.InsertManyParams, len(batch))
 	for i, r := range batch {
-		params[i] = river.InsertManyParams{Args: DeliverArgs{Envelope: r.env}}
+		args, err := q.args(r.env)
+		if err != nil {
+			return err
+		}
+		params[i] = river.InsertManyParams{Args: args}
 	}
 	// Not the callers' contexts: one caller giving up must not fail the others.
 	_, err := q.client.InsertMany(context.Background(), params)

@@ -29,9 +29,12 @@ import (
 	"github.com/mailwiki/mailwiki"
 )
 
-// DeliverArgs is the job's payload.
+// DeliverArgs is the job's payload: the queue id and the sealed envelope
+// (see sealed.go), or the plain envelope without a Sealer.
 type DeliverArgs struct {
-	Envelope mailwiki.Envelope `json:"envelope"`
+	ID       string            `json:"id,omitempty"`
+	Sealed   []byte            `json:"sealed,omitempty"`
+	Envelope mailwiki.Envelope `json:"envelope,omitzero"`
 }
 
 // Kind is River's job kind.
@@ -59,6 +62,9 @@ type Config struct {
 	PollInterval time.Duration
 	Logger       *slog.Logger
 	Throttle     *Throttle // nil: deliveries never yield to receiving
+	// Sealer seals envelopes in the job table; nil: stored in plaintext
+	// (tests only).
+	Sealer mailwiki.Sealer
 }
 
 // client is what the queue uses of River's generic *river.Client[TTx].
@@ -68,6 +74,7 @@ type client interface {
 	StopAndCancel(ctx context.Context) error
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
 }
 
 // Queue owns the River client and the group committer of new jobs.
@@ -77,6 +84,7 @@ type Queue struct {
 	requests      chan enqueueRequest
 	closed        chan struct{}
 	committerDone chan struct{}
+	sealer        mailwiki.Sealer
 }
 
 // Migrate brings River's schema up to date on driver's database
@@ -97,7 +105,7 @@ func Migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 // out); nothing else here does.
 func New[TTx any](driver riverdriver.Driver[TTx], d Deliverer, cfg Config) (*Queue, error) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &worker[TTx]{driver: driver, d: d, timeout: cfg.JobTimeout, maxBackoff: cfg.MaxBackoff, throttle: cfg.Throttle})
+	river.AddWorker(workers, &worker[TTx]{driver: driver, d: d, timeout: cfg.JobTimeout, maxBackoff: cfg.MaxBackoff, throttle: cfg.Throttle, sealer: cfg.Sealer})
 	c, err := river.NewClient(driver, &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:           workers,
@@ -112,7 +120,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], d Deliverer, cfg Config) (*Que
 	if err != nil {
 		return nil, fmt.Errorf("job: river client: %w", err)
 	}
-	q := &Queue{client: c, exec: driver.GetExecutor(), requests: make(chan enqueueRequest), closed: make(chan struct{}), committerDone: make(chan struct{})}
+	q := &Queue{client: c, exec: driver.GetExecutor(), requests: make(chan enqueueRequest), closed: make(chan struct{}), committerDone: make(chan struct{}), sealer: cfg.Sealer}
 	go q.commitLoop()
 	return q, nil
 }
@@ -158,6 +166,7 @@ type worker[TTx any] struct {
 	timeout    time.Duration
 	maxBackoff time.Duration
 	throttle   *Throttle
+	sealer     mailwiki.Sealer
 }
 
 func (w *worker[TTx]) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.timeout }
@@ -168,7 +177,11 @@ func (w *worker[TTx]) Work(ctx context.Context, j *river.Job[DeliverArgs]) error
 		return river.JobSnooze(0) // stopping: run it again at the next start, no attempt spent
 	}
 	defer w.throttle.leave()
-	err := w.d.Deliver(ctx, &j.Args.Envelope, j.Attempt, func(ctx context.Context) error { return w.complete(ctx, j) })
+	env, err := open(w.sealer, j.Args)
+	if err != nil {
+		return err
+	}
+	err = w.d.Deliver(ctx, &env, j.Attempt, func(ctx context.Context) error { return w.complete(ctx, j) })
 	switch {
 	case err == nil:
 		return nil
@@ -256,22 +269,9 @@ func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
 // job (its sender never got a 250) or after finishing it: it must go.
 func (q *Queue) QueuedIDs(ctx context.Context) (map[string]bool, error) {
 	ids := map[string]bool{}
-	params := river.NewJobListParams().Kinds(DeliverArgs{}.Kind()).States(unfinished...).First(1000)
-	for {
-		res, err := q.client.JobList(ctx, params)
-		if err != nil {
-			return nil, fmt.Errorf("job: queued ids: %w", err)
-		}
-		for _, j := range res.Jobs {
-			var args DeliverArgs
-			if err := json.Unmarshal(j.EncodedArgs, &args); err != nil {
-				return nil, fmt.Errorf("job: queued ids: job %d: %w", j.ID, err)
-			}
-			ids[args.Envelope.ID] = true
-		}
-		if len(res.Jobs) < 1000 || res.LastCursor == nil {
-			return ids, nil
-		}
-		params = params.After(res.LastCursor)
+	err := q.eachUnfinished(ctx, func(_ int64, a DeliverArgs) error { ids[a.ID] = true; return nil })
+	if err != nil {
+		return nil, err
 	}
+	return ids, nil
 }

@@ -30,7 +30,7 @@ type Acceptor struct {
 // Recipient checks that mail to addr can be routed; an unknown address is an
 // ENOTFOUND error.
 func (a *Acceptor) Recipient(ctx context.Context, addr string) error {
-	_, err := a.Tenants.Route(ctx, strings.ToLower(addr))
+	_, err := a.Tenants.Lookup(ctx, strings.ToLower(addr))
 	return err
 }
 
@@ -38,11 +38,11 @@ func (a *Acceptor) Recipient(ctx context.Context, addr string) error {
 // commits its delivery job. It returns nil only when both are durable; on any
 // error nothing is left behind.
 func (a *Acceptor) Accept(ctx context.Context, env *mailwiki.Envelope, body io.Reader) error {
-	route, err := a.Tenants.Route(ctx, strings.ToLower(env.To[0]))
+	tenantID, err := a.Tenants.Lookup(ctx, strings.ToLower(env.To[0]))
 	if err != nil {
 		return err
 	}
-	env.TenantID = route.TenantID
+	env.TenantID = tenantID
 	w, err := a.Spool.Create(ctx, env.ID)
 	if err != nil {
 		return &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "spool unavailable", Temporary: true, Err: err}

@@ -122,7 +122,7 @@ func (d *Deliverer) createPage(ctx context.Context, a *attempt, c mailwiki.Publi
 		return false, err
 	}
 	if r.rec.State == mailwiki.RouteCreating {
-		page, ok, err := d.findOwn(ctx, c, space, r.rec)
+		page, ok, err := d.findOwn(ctx, c, space, r.rec, r.route.ContentType == mailwiki.ContentBlogPost)
 		if err != nil {
 			return false, err
 		}
@@ -134,13 +134,12 @@ func (d *Deliverer) createPage(ctx context.Context, a *attempt, c mailwiki.Publi
 	if r.rec.Fallback {
 		draft = dr.fallback()
 	}
-	page, err := d.createWithTitles(ctx, c, space, a.env, r, draft)
+	title := convert.FormatTitle(r.route.TitleFormat, draft.Title, a.env.Received.In(d.loc()), a.msg)
+	page, err := d.createWithTitles(ctx, c, space, a.env, r, title, draft)
 	if isRejectedBody(err) && !r.rec.Fallback && !dr.isFallback {
 		a.log.Warn("Confluence rejected the converted body, publishing the text fallback", "space", r.route.SpaceKey, "error_code", mailwiki.ErrorCode(err))
-		fb := dr.fallback()
-		fb.Title = draft.Title
 		r.rec.Fallback = true
-		page, err = d.createWithTitles(ctx, c, space, a.env, r, fb)
+		page, err = d.createWithTitles(ctx, c, space, a.env, r, title, dr.fallback())
 	}
 	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
 		d.spaces.drop(routeKey(r.route)) // the space went away: look it up again next time
@@ -153,11 +152,15 @@ func (d *Deliverer) createPage(ctx context.Context, a *attempt, c mailwiki.Publi
 
 // findOwn looks up the title an interrupted attempt claimed: if a page has
 // it and was created after the claim, it is the page that attempt made.
-func (d *Deliverer) findOwn(ctx context.Context, c mailwiki.Publisher, space mailwiki.Space, rec mailwiki.Delivery) (mailwiki.Page, bool, error) {
+func (d *Deliverer) findOwn(ctx context.Context, c mailwiki.Publisher, space mailwiki.Space, rec mailwiki.Delivery, blog bool) (mailwiki.Page, bool, error) {
 	if rec.Title == "" {
 		return mailwiki.Page{}, false, nil
 	}
-	page, err := c.FindPageByTitle(ctx, space, rec.Title)
+	find := c.FindPageByTitle
+	if blog {
+		find = c.FindBlogPostByTitle
+	}
+	page, err := find(ctx, space, rec.Title)
 	if err != nil || page == nil || page.CreatedAt.IsZero() || page.CreatedAt.Before(rec.ClaimedAt.Add(-clockSkew)) {
 		return mailwiki.Page{}, false, err
 	}
@@ -185,7 +188,7 @@ func (d *Deliverer) space(ctx context.Context, c mailwiki.Publisher, r mailwiki.
 	return s, nil
 }
 
-// createWithTitles creates the page under draft.Title or, while the title
+// createWithTitles creates the page (or blog post) under base or, while the title
 // is taken, under the title with the date and time appended, then with a
 // counter, and as a last resort with the queue id, which no other message
 // has. Each title is claimed in the store first (a title another of our
@@ -193,13 +196,17 @@ func (d *Deliverer) space(ctx context.Context, c mailwiki.Publisher, r mailwiki.
 // route's intent, so that a retry after a crash finds the page instead of
 // making a second one. Counters come from d.titles, so concurrent workers
 // and bursts of messages with one subject do not probe the same titles.
-func (d *Deliverer) createWithTitles(ctx context.Context, c mailwiki.Publisher, space mailwiki.Space, env *mailwiki.Envelope, r *routeState, draft *mailwiki.Draft) (mailwiki.Page, error) {
+func (d *Deliverer) createWithTitles(ctx context.Context, c mailwiki.Publisher, space mailwiki.Space, env *mailwiki.Envelope, r *routeState, base string, draft *mailwiki.Draft) (mailwiki.Page, error) {
+	create := c.CreatePage
+	if r.route.ContentType == mailwiki.ContentBlogPost {
+		create = c.CreateBlogPost
+	}
 	first := 0
-	if d.titles.known(titleKey(space, draft.Title, env, d.loc())) {
+	if d.titles.known(titleKey(space, base, env, d.loc())) {
 		first = 2 // this title and its dated form were taken moments ago: go to the counters
 	}
 	for try := first; ; try++ {
-		title := d.titleCandidate(space, draft.Title, env, try)
+		title := d.titleCandidate(space, base, env, try)
 		ok, err := d.claim(ctx, r, title)
 		if err != nil {
 			return mailwiki.Page{}, err
@@ -207,7 +214,7 @@ func (d *Deliverer) createWithTitles(ctx context.Context, c mailwiki.Publisher, 
 		if !ok && try <= maxTitleTries {
 			continue
 		}
-		page, err := c.CreatePage(ctx, mailwiki.PageInput{SpaceID: space.ID, SpaceKey: space.Key, Title: title, Storage: draft.Storage})
+		page, err := create(ctx, mailwiki.PageInput{SpaceID: space.ID, SpaceKey: space.Key, Title: title, ParentID: r.route.ParentID, Storage: draft.Storage})
 		if err == nil || mailwiki.ErrorCode(err) != mailwiki.ECONFLICT || try > maxTitleTries {
 			return page, err
 		}

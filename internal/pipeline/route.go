@@ -27,7 +27,19 @@ type routeState struct {
 	unsaved    bool              // rec says published, the store does not yet
 }
 
-func routeKey(r mailwiki.Route) string { return r.TenantID + "/" + r.SpaceKey }
+// routeKey names a route in the delivery records: "tenant/SPACE", then
+// "/blog" for blog posts or "/PARENTID" under a parent. Two addresses of a
+// message with the same key publish once.
+func routeKey(r mailwiki.Route) string {
+	k := r.TenantID + "/" + r.SpaceKey
+	switch {
+	case r.ContentType == mailwiki.ContentBlogPost:
+		k += "/blog"
+	case r.ParentID != "":
+		k += "/" + r.ParentID
+	}
+	return k
+}
 
 // done reports whether the route needs nothing more.
 func (r *routeState) done() bool {

@@ -65,6 +65,12 @@ func (s *Static) Route(_ context.Context, address string) (mailwiki.Route, error
 	return r, nil
 }
 
+// Lookup returns the tenant of a declared address.
+func (s *Static) Lookup(ctx context.Context, address string) (string, error) {
+	r, err := s.Route(ctx, address)
+	return r.TenantID, err
+}
+
 // Tenant returns a declared tenant.
 func (s *Static) Tenant(_ context.Context, id string) (mailwiki.Tenant, error) {
 	d, ok := s.tenants[id]

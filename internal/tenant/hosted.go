@@ -1,0 +1,202 @@
+package tenant
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/mailwiki/mailwiki"
+)
+
+// Site is what the admin page and its checks read of a tenant's Confluence
+// (implemented by the Confluence client).
+type Site interface {
+	SpaceByKey(ctx context.Context, key string) (mailwiki.Space, error)
+	Spaces(ctx context.Context) ([]mailwiki.Space, error)
+	Parents(ctx context.Context, spaceKey, query string) ([]mailwiki.Parent, error)
+	PageOrFolder(ctx context.Context, id string) (mailwiki.Parent, error)
+}
+
+// Hosted serves installed tenants (Connect today, Forge next) beside the
+// operator-declared ones. The server keeps only registrations (secrets
+// sealed) and keyed hashes; each tenant's configuration is read from its
+// own Confluence when a message is processed (promises P1, P9, P10, P11).
+// It implements mailwiki.TenantService, mailwiki.TenantAdmin and the
+// Connect lifecycle's registry (Install, Uninstall, Secret). Safe for
+// concurrent use once built.
+type Hosted struct {
+	Store   mailwiki.TenantStore
+	Sealer  mailwiki.Sealer
+	Hash    *Hasher
+	Configs mailwiki.ConfigSource
+	// Site returns a tenant's Confluence for the admin page's pickers and
+	// the checks of SaveConfig.
+	Site func(ctx context.Context, t mailwiki.Tenant) (Site, error)
+	// Sign wraps base with the tenant's request signing (Connect: a JWT
+	// with the shared secret on each request).
+	Sign func(r mailwiki.Registration, base http.RoundTripper) http.RoundTripper
+	// MailDomains are the operator's mail domains: every address is under
+	// one of them.
+	MailDomains []string
+	// Declared serves the operator's token tenants; nil: none.
+	Declared *Static
+	// Purge removes the tenant's queued messages (spool objects and jobs)
+	// on uninstall, before its rows go; nil: nothing is queued.
+	Purge  func(ctx context.Context, tenantID string) error
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Base is the transport under the signing; nil: http.DefaultTransport.
+	Base http.RoundTripper
+}
+
+var (
+	_ mailwiki.TenantService = (*Hosted)(nil)
+	_ mailwiki.TenantAdmin   = (*Hosted)(nil)
+)
+
+// Lookup finds the tenant of an address by its keyed hash (or among the
+// declared tenants), without calling any site.
+func (h *Hosted) Lookup(ctx context.Context, address string) (string, error) {
+	if h.Declared != nil {
+		if id, err := h.Declared.Lookup(ctx, address); err == nil {
+			return id, nil
+		}
+	}
+	return h.Store.TenantByHash(ctx, mailwiki.HashAddress, h.Hash.All(mailwiki.HashAddress, NormalizeAddress(address)))
+}
+
+// Route reads the owning tenant's configuration and returns the address's
+// target. An address hashed but no longer configured is ENOTFOUND.
+func (h *Hosted) Route(ctx context.Context, address string) (mailwiki.Route, error) {
+	if h.Declared != nil {
+		if r, err := h.Declared.Route(ctx, address); err == nil {
+			return r, nil
+		}
+	}
+	address = NormalizeAddress(address)
+	id, err := h.Lookup(ctx, address)
+	if err != nil {
+		return mailwiki.Route{}, err
+	}
+	t, err := h.Tenant(ctx, id)
+	if err != nil {
+		return mailwiki.Route{}, err
+	}
+	cfg, err := h.Configs.Config(ctx, t)
+	if err != nil {
+		return mailwiki.Route{}, temporary(err, "the site's mailwiki configuration could not be read")
+	}
+	a, ok := cfg.Address(address)
+	if !ok {
+		return mailwiki.Route{}, mailwiki.Errorf(mailwiki.ENOTFOUND, "the address is no longer configured on its Confluence site")
+	}
+	return mailwiki.Route{Address: address, TenantID: id, SpaceKey: a.SpaceKey, ParentID: a.ParentID, ParentType: a.ParentType,
+		ContentType: a.ContentType, TitleFormat: a.TitleFormat}, nil
+}
+
+// Tenant returns a declared or installed tenant.
+func (h *Hosted) Tenant(ctx context.Context, id string) (mailwiki.Tenant, error) {
+	if h.Declared != nil {
+		if t, err := h.Declared.Tenant(ctx, id); err == nil {
+			return t, nil
+		}
+	}
+	r, err := h.Store.Registration(ctx, id)
+	if err != nil {
+		return mailwiki.Tenant{}, err
+	}
+	return r.Tenant, nil
+}
+
+// HTTPClient returns a client signing each request as the tenant's
+// installation requires.
+func (h *Hosted) HTTPClient(ctx context.Context, t mailwiki.Tenant) (*http.Client, error) {
+	if t.Mode == mailwiki.ModeToken && h.Declared != nil {
+		return h.Declared.HTTPClient(ctx, t)
+	}
+	r, err := h.registration(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	base := h.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &http.Client{Transport: h.Sign(r, base), Timeout: 5 * time.Minute}, nil
+}
+
+// registration returns an installed tenant with its secret opened.
+func (h *Hosted) registration(ctx context.Context, id string) (mailwiki.Registration, error) {
+	s, err := h.Store.Registration(ctx, id)
+	if err != nil {
+		return mailwiki.Registration{}, err
+	}
+	secret, err := h.Sealer.Open(s.SealedSecret, []byte(s.ID))
+	if err != nil {
+		return mailwiki.Registration{}, &mailwiki.Error{Code: mailwiki.ECONFIG, Temporary: true,
+			Message: "the tenant's shared secret cannot be opened: is its master key still configured?", Err: err}
+	}
+	return mailwiki.Registration{Tenant: s.Tenant, AppKey: s.AppKey, Secret: secret, State: s.State,
+		InstalledAt: s.InstalledAt, UpdatedAt: s.UpdatedAt}, nil
+}
+
+// Install stores a verified installation, or replaces the registration of
+// a reinstalled site (the host signed it; its new secret is kept). Hashes
+// and the site's configuration stay.
+func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
+	now := h.Now().UTC()
+	sealed, err := h.Sealer.Seal(r.Secret, []byte(r.ID))
+	if err != nil {
+		return err
+	}
+	installed := now
+	if old, err := h.Store.Registration(ctx, r.ID); err == nil {
+		installed = old.InstalledAt
+	} else if mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND {
+		return err
+	}
+	err = h.Store.SaveRegistration(ctx, mailwiki.StoredRegistration{Tenant: r.Tenant, AppKey: r.AppKey, SealedSecret: sealed,
+		State: mailwiki.StateInstalled, InstalledAt: installed, UpdatedAt: now})
+	if err == nil {
+		h.Logger.Info("tenant installed", "tenant", r.ID, "mode", r.Mode, "base_url", r.BaseURL)
+	}
+	return err
+}
+
+// Uninstall removes everything held for the tenant (promise P12): its
+// queued messages, then its registration, hashes, delivery records and
+// title claims.
+func (h *Hosted) Uninstall(ctx context.Context, id string) error {
+	if h.Purge != nil {
+		if err := h.Purge(ctx, id); err != nil {
+			return fmt.Errorf("tenant: uninstall %s: purge queued messages: %w", id, err)
+		}
+	}
+	if err := h.Store.DeleteTenant(ctx, id); err != nil {
+		return err
+	}
+	h.Logger.Info("tenant uninstalled; everything held for it deleted", "tenant", id)
+	return nil
+}
+
+// Secret returns the shared secret of an installed tenant (ENOTFOUND when
+// unknown), to verify the tokens its site signs.
+func (h *Hosted) Secret(ctx context.Context, id string) ([]byte, error) {
+	r, err := h.registration(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Secret, nil
+}
+
+// temporary marks err temporary with a safe message, keeping its code when
+// it has one.
+func temporary(err error, msg string) error {
+	code := mailwiki.ErrorCode(err)
+	if code == mailwiki.EINTERNAL || code == mailwiki.ENOTFOUND || code == mailwiki.EINVALID {
+		code = mailwiki.EUNAVAILABLE // never read as "no such address"
+	}
+	return &mailwiki.Error{Code: code, Message: msg, Temporary: true, Err: err}
+}
