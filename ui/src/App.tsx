@@ -91,46 +91,60 @@ export function App({ api }: { api: Api }) {
     );
   }
 
-  const edit = (next: TenantConfig, clear?: string) => {
-    setDraft(next);
+  // Edits go through updaters, so that two in one event both apply.
+  const edit = (update: (d: TenantConfig) => TenantConfig, clear?: string) => {
+    setDraft(update);
     setSuccess("");
-    if (clear && errors[clear]) {
-      const { [clear]: _, ...rest } = errors;
-      setErrors(rest);
+    if (clear) {
+      setErrors((errs) => {
+        if (!(clear in errs)) return errs;
+        const { [clear]: _, ...rest } = errs;
+        return rest;
+      });
     }
   };
-  const setAddress = (i: number, patch: Partial<AddressConfig>) => {
-    const addresses = draft.addresses.map((a, j) => (j === i ? { ...a, ...patch } : a));
-    const field = Object.keys(patch)[0];
-    edit({ ...draft, addresses }, `addresses[${i}].${field}`);
-  };
+  const setAddress = (i: number, patch: Partial<AddressConfig>) =>
+    edit(
+      (d) => ({ ...d, addresses: d.addresses.map((a, j) => (j === i ? { ...a, ...patch } : a)) }),
+      `addresses[${i}].${Object.keys(patch)[0]}`,
+    );
   const addAddress = () => {
     const i = draft.addresses.length;
-    edit({ ...draft, addresses: [...draft.addresses, newAddress()] });
-    setExpanded(new Set(expanded).add(i));
+    edit((d) => ({ ...d, addresses: [...d.addresses, newAddress()] }));
+    setExpanded((s) => new Set(s).add(i));
     setFocusId(`addr-${i}-address`);
   };
   const removeAddress = (i: number) => {
-    edit({ ...draft, addresses: draft.addresses.filter((_, j) => j !== i) });
-    setErrors(shiftErrors(errors, "addresses", i));
-    setExpanded(new Set([...expanded].filter((j) => j !== i).map((j) => (j > i ? j - 1 : j))));
-    setFocusId(draft.addresses.length > 1 ? `addr-${Math.min(i, draft.addresses.length - 2)}-edit` : "addresses-add");
+    edit((d) => ({ ...d, addresses: d.addresses.filter((_, j) => j !== i) }));
+    setErrors((errs) => shiftErrors(errs, "addresses", i));
+    setExpanded((s) => new Set([...s].filter((j) => j !== i).map((j) => (j > i ? j - 1 : j))));
+    const left = draft.addresses.length - 1;
+    setFocusId(left > 0 ? `addr-${Math.min(i, left - 1)}-edit` : "addresses-add");
   };
-  const toggle = (i: number) => {
-    const s = new Set(expanded);
-    if (s.has(i)) s.delete(i);
-    else s.add(i);
-    setExpanded(s);
+  const toggle = (i: number) =>
+    setExpanded((s) => {
+      const n = new Set(s);
+      if (n.has(i)) n.delete(i);
+      else n.add(i);
+      return n;
+    });
+  const senders = (update: (s: TenantConfig["senders"]) => TenantConfig["senders"], clear?: string) =>
+    edit((d) => ({ ...d, senders: update(d.senders) }), clear);
+  const removeSender = (i: number) => {
+    senders((s) => ({ ...s, entries: s.entries.filter((_, j) => j !== i) }));
+    setErrors((errs) => shiftErrors(errs, "senders.entries", i));
+    const left = draft.senders.entries.length - 1;
+    setFocusId(left > 0 ? `sender-${Math.min(i, left - 1)}` : "senders-add");
   };
-  const senders = (patch: Partial<TenantConfig["senders"]>, clear?: string) =>
-    edit({ ...draft, senders: { ...draft.senders, ...patch } }, clear);
 
   const showProblems = (errs: Errors, s: Summary) => {
     setErrors(errs);
     setSummary(s);
-    const open = new Set(expanded);
-    draft.addresses.forEach((_, i) => addressHasErrors(errs, i) && open.add(i));
-    setExpanded(open);
+    setExpanded((s) => {
+      const open = new Set(s);
+      draft.addresses.forEach((_, i) => addressHasErrors(errs, i) && open.add(i));
+      return open;
+    });
     setFocusId("summary");
   };
 
@@ -230,18 +244,13 @@ export function App({ api }: { api: Api }) {
         value={draft.senders}
         errors={errors}
         max={loaded.limits?.maxSenderEntries ?? 2000}
-        onMode={(mode) => senders({ mode }, "senders.mode")}
-        onEntry={(i, v) => senders({ entries: draft.senders.entries.map((x, j) => (j === i ? v : x)) }, `senders.entries[${i}]`)}
+        onMode={(mode) => senders((s) => ({ ...s, mode }), "senders.mode")}
+        onEntry={(i, v) => senders((s) => ({ ...s, entries: s.entries.map((x, j) => (j === i ? v : x)) }), `senders.entries[${i}]`)}
         onAdd={() => {
-          senders({ entries: [...draft.senders.entries, ""] }, "senders.entries");
+          senders((s) => ({ ...s, entries: [...s.entries, ""] }), "senders.entries");
           setFocusId(`sender-${draft.senders.entries.length}`);
         }}
-        onRemove={(i) => {
-          const entries = draft.senders.entries.filter((_, j) => j !== i);
-          edit({ ...draft, senders: { ...draft.senders, entries } });
-          setErrors(shiftErrors(errors, "senders.entries", i));
-          setFocusId(entries.length ? `sender-${Math.min(i, entries.length - 1)}` : "senders-add");
-        }}
+        onRemove={removeSender}
       />
 
       <div class="save-bar">
