@@ -1,5 +1,5 @@
 // The admin page: loads the configuration, edits a draft, saves it.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { AddressEditor } from "./AddressEditor";
 import { ApiError, type AddressConfig, type Api, type Limits, type Space, type TenantConfig } from "./api";
 import { Button, ErrorIcon, InfoIcon, SuccessIcon } from "./components";
@@ -39,6 +39,10 @@ export function App({ api }: { api: Api }) {
   const [saving, setSaving] = useState(false);
   const [expanded, setExpanded] = useState<Set<number>>(new Set());
   const [focusId, setFocusId] = useState("");
+  // Stable keys for the address rows, so that a row's own state (its
+  // parent search) stays with it when an earlier row is removed.
+  const keys = useRef<number[]>([]);
+  const nextKey = useRef(0);
 
   const load = () => {
     setLoadError("");
@@ -115,6 +119,7 @@ export function App({ api }: { api: Api }) {
     setFocusId(`addr-${i}-address`);
   };
   const removeAddress = (i: number) => {
+    keys.current.splice(i, 1);
     edit((d) => ({ ...d, addresses: d.addresses.filter((_, j) => j !== i) }));
     setErrors((errs) => shiftErrors(errs, "addresses", i));
     setExpanded((s) => new Set([...s].filter((j) => j !== i).map((j) => (j > i ? j - 1 : j))));
@@ -182,6 +187,8 @@ export function App({ api }: { api: Api }) {
     setSuccess("");
   };
 
+  while (keys.current.length < draft.addresses.length) keys.current.push(nextKey.current++);
+  keys.current.length = draft.addresses.length;
   const maxAddr = loaded.limits?.maxAddresses ?? 500;
   const fullAddr = draft.addresses.length >= maxAddr;
   return (
@@ -211,7 +218,7 @@ export function App({ api }: { api: Api }) {
           <ul class="cards" aria-label="Receiving addresses">
             {draft.addresses.map((a, i) => (
               <AddressEditor
-                key={i}
+                key={keys.current[i]}
                 index={i}
                 value={a}
                 errors={errors}
