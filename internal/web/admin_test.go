@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -439,4 +440,45 @@ func getBody(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return string(raw)
+}
+
+func TestAdminLogsTenantNotContent(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	fake := &fakeAdmin{}
+	var mu sync.Mutex
+	h := web.Admin(web.AdminOptions{
+		Service:      fake,
+		Authenticate: func(r *http.Request) (string, error) { return "tenant-7", nil },
+		Logger:       slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil)),
+	})
+	body := `{"addresses":[{"address":"secret-team@mail.example.com","spaceKey":"HUSH","contentType":"page"}],"senders":{"mode":"everyone","entries":["boss@example.com"]}}`
+	for _, err := range []error{nil, errors.New("store: row secret-team@mail.example.com")} {
+		fake.err = err
+		req := httptest.NewRequest("PUT", "/admin/api/config", strings.NewReader(body))
+		req.Header.Set("Authorization", "JWT token-value")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	if !strings.Contains(out, "tenant=tenant-7") {
+		t.Errorf("the log does not name the tenant:\n%s", out)
+	}
+	for _, secret := range []string{"HUSH", "boss@", "token-value"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log shows %q:\n%s", secret, out)
+		}
+	}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
