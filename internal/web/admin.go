@@ -239,8 +239,12 @@ func (a *admin) fail(w http.ResponseWriter, route, tenantID string, err error, s
 	var ve *mailwiki.ValidationError
 	if errors.As(err, &ve) {
 		body.Fields = ve.Fields
-		if status == http.StatusBadRequest && len(ve.Fields) > 0 {
-			body.Error = problemsSentence(len(ve.Fields))
+		// The fields say where; the sentence need not name a JSON path.
+		switch n := len(ve.Fields); {
+		case n > 0 && status == http.StatusBadRequest:
+			body.Error = problemsSentence(n)
+		case n > 0 && status == http.StatusConflict:
+			body.Error = takenSentence(n)
 		}
 	}
 	if d := mailwiki.RetryAfter(err); d > 0 && status >= 500 {
@@ -294,6 +298,13 @@ func problemsSentence(n int) string {
 		return "The configuration has a problem, shown next to its field; nothing was saved."
 	}
 	return fmt.Sprintf("The configuration has %d problems, shown next to their fields; nothing was saved.", n)
+}
+
+func takenSentence(n int) string {
+	if n == 1 {
+		return "An address is already taken, as shown next to it; nothing was saved."
+	}
+	return fmt.Sprintf("%d addresses are already taken, as shown next to them; nothing was saved.", n)
 }
 
 func unavailableSentence(saving bool) string {

@@ -261,7 +261,8 @@ func TestAdminSaveErrors(t *testing.T) {
 	}{
 		{"invalid", fmt.Errorf("admin: save: %w", invalid), 400, "2 problems", 2},
 		{"invalid without fields", mailwiki.Errorf(mailwiki.EINVALID, "space DOCS does not exist"), 400, "space DOCS does not exist", 0},
-		{"conflict", fmt.Errorf("tenant: %w", conflict), 409, "used by another site", 1},
+		{"conflict", fmt.Errorf("tenant: %w", conflict), 409, "An address is already taken", 1},
+		{"conflict without fields", mailwiki.Errorf(mailwiki.ECONFLICT, "docs@mail.example.com is used by another site"), 409, "used by another site", 0},
 		{"unauthorized", mailwiki.Errorf(mailwiki.EUNAUTHORIZED, "Confluence refused the app's credentials"), 401, "refused", 0},
 		{"not found", mailwiki.Errorf(mailwiki.ENOTFOUND, "the site is not installed"), 404, "not installed", 0},
 		{"unavailable", mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "confluence: 503"), 502, "nothing was saved, try again", 0},
