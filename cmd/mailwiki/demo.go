@@ -22,12 +22,18 @@ func demo(ctx context.Context, args []string) error {
 	sandboxAddr := fs.String("sandbox-addr", "127.0.0.1:8090", "sandbox Confluence listen address")
 	sandboxURL := fs.String("sandbox-url", "", "use an already running sandbox at this base URL (e.g. http://127.0.0.1:8090/wiki) instead of starting one")
 	noSample := fs.Bool("no-sample", false, "do not send the sample message at start")
+	hosted := fs.Bool("connect", false, "install mailwiki into the sandbox as an Atlassian Connect app (the hosted mode) and configure it there")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := app.DemoConfig(*dataDir, *smtpAddr, *httpAddr)
 	if err != nil {
 		return err
+	}
+	if *hosted {
+		if err := app.DemoConnectConfig(&cfg); err != nil {
+			return err
+		}
 	}
 	m := &app.Main{Config: cfg, Logger: logger("info"), SandboxListen: *sandboxAddr}
 	kept, closeSandbox, err := demoSandbox(m, *sandboxURL, *dataDir)
@@ -43,6 +49,14 @@ func demo(ctx context.Context, args []string) error {
 		site = *sandboxURL
 	}
 	printNextSteps(m.SMTPAddr(), site)
+	if *hosted {
+		adminURL, err := m.InstallDemoApp(ctx, site)
+		if err != nil {
+			m.Close()
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "mailwiki is installed into the sandbox as a Connect app; its administrator configures addresses at\n  %s\n\n", adminURL)
+	}
 	if kept > 0 {
 		where := filepath.Join(*dataDir, app.DemoSandboxFile)
 		if *sandboxURL != "" {
@@ -65,7 +79,9 @@ func demo(ctx context.Context, args []string) error {
 func demoSandbox(m *app.Main, url, dataDir string) (int, func() error, error) {
 	if url != "" {
 		m.SandboxListen = ""
-		m.Config.Tenants[0].BaseURL = url
+		for i := range m.Config.Tenants {
+			m.Config.Tenants[i].BaseURL = url
+		}
 		n, err := remotePages(url)
 		return n, func() error { return nil }, err
 	}

@@ -13,12 +13,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/config"
+	"github.com/mailwiki/mailwiki/internal/connect"
 	"github.com/mailwiki/mailwiki/internal/job"
 	"github.com/mailwiki/mailwiki/internal/metrics"
 	"github.com/mailwiki/mailwiki/internal/notify"
@@ -27,7 +29,6 @@ import (
 	"github.com/mailwiki/mailwiki/internal/smtpd"
 	"github.com/mailwiki/mailwiki/internal/spool"
 	"github.com/mailwiki/mailwiki/internal/tenant"
-	"github.com/mailwiki/mailwiki/internal/web"
 )
 
 // SandboxBaseURL, as a tenant's base_url, stands for the in-process sandbox
@@ -49,6 +50,11 @@ type Main struct {
 
 	lock    *os.File
 	store   mailwiki.DeliveryStore
+	// tenantStore holds installed sites (same database as store).
+	tenantStore mailwiki.TenantStore
+	keys        *spool.Keyring
+	hosted      *tenant.Hosted   // nil unless connect.enabled
+	connect     *connect.Connect // nil unless connect.enabled
 	sqlDB   *sql.DB // the embedded database under the store and the queue
 	closeDB func() error
 	spool   *spool.Spool
@@ -91,9 +97,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.openStorage(ctx); err != nil {
 		return err
 	}
-	tenants := tenant.NewStatic(declaredTenants(m.Config.Tenants), nil)
 	m.metrics = metrics.New(m.queueDepth, m.oldestSpoolAge)
 	m.health = newTenantHealth(m.metrics)
+	if err := m.listenHTTP(); err != nil {
+		return err
+	}
+	m.resolveConnectURLs(strings.TrimSuffix(m.SandboxURL(), "/wiki"))
+	tenants, err := m.buildTenants()
+	if err != nil {
+		return err
+	}
 	// River's client lives as long as the context given to Start: give it
 	// the process's background context, not the caller's start-up context.
 	if err := m.startQueue(bg, tenants); err != nil {
@@ -106,6 +119,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	go m.sweep(bg)
+	go m.reindexTenants(bg)
 	m.ready.Store(true)
 	m.Logger.Info("mailwiki started", "smtp", m.SMTPAddr(), "http", m.HTTPAddr(), "sandbox", m.SandboxURL(), "data_dir", m.Config.DataDir)
 	return nil
@@ -131,6 +145,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("spool keys: %w", err)
 	}
+	m.keys = keys
 	dir := m.Config.Spool.Dir
 	if dir == "" {
 		dir = filepath.Join(m.Config.DataDir, "spool")
@@ -139,7 +154,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 	return err
 }
 
-func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
+func (m *Main) startQueue(ctx context.Context, tenants mailwiki.TenantService) error {
 	d := &pipeline.Deliverer{
 		Spool:       spoolStore{m.spool},
 		Tenants:     tenants,
@@ -162,6 +177,7 @@ func (m *Main) startQueue(ctx context.Context, tenants *tenant.Static) error {
 		PollInterval: m.Config.Queue.PollInterval,
 		Logger:       m.Logger.With("component", "river"),
 		Throttle:     m.throttle(),
+		Sealer:       m.keys,
 	})
 	if err != nil {
 		return err
@@ -196,14 +212,20 @@ func (m *Main) throttle() *job.Throttle {
 	}
 }
 
-func (m *Main) startHTTP() error {
+// listenHTTP binds http.listen early, so that the hosted mode knows its
+// own URL before it is built; startHTTP serves it once everything runs.
+func (m *Main) listenHTTP() error {
 	ln, err := net.Listen("tcp", m.Config.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen %s: %w", m.Config.HTTP.Listen, err)
 	}
 	m.httpLn = ln
-	m.http = &http.Server{Handler: web.Handler(m.ready.Load, m.health.unhealthy, m.metrics.Registry), ReadHeaderTimeout: 10 * time.Second}
-	go m.serveHTTP(m.http, ln, "http")
+	return nil
+}
+
+func (m *Main) startHTTP() error {
+	m.http = &http.Server{Handler: m.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go m.serveHTTP(m.http, m.httpLn, "http")
 	return nil
 }
 
@@ -261,6 +283,9 @@ func (m *Main) close() error {
 	}
 	if m.stop != nil {
 		m.stop()
+	}
+	if m.http == nil && m.httpLn != nil { // bound, never served: Run failed
+		m.httpLn.Close()
 	}
 	for _, srv := range []*http.Server{m.http, m.sandSrv} {
 		if srv != nil {

@@ -83,11 +83,11 @@ func OpenDemoSandbox(dataDir string, log *slog.Logger) (*sandbox.Sandbox, error)
 }
 
 // demoMasterKey reads DATA_DIR/master.key, creating it (0600) on first use.
-func demoMasterKey(dataDir string) (string, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return "", fmt.Errorf("demo: data dir: %w", err)
-	}
-	path := filepath.Join(dataDir, "master.key")
+func demoMasterKey(dataDir string) (string, error) { return demoKeyFile(dataDir, "master.key") }
+
+// readOrCreateKey reads a base64 key from path, or creates it (0600) with
+// 32 random bytes.
+func readOrCreateKey(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
 		return strings.TrimSpace(string(b)), nil
@@ -99,7 +99,7 @@ func demoMasterKey(dataDir string) (string, error) {
 	rand.Read(raw)
 	key := base64.StdEncoding.EncodeToString(raw)
 	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("demo: write master key: %w", err)
+		return "", fmt.Errorf("demo: write %s: %w", filepath.Base(path), err)
 	}
 	return key, nil
 }

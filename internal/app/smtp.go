@@ -10,7 +10,6 @@ import (
 	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/pipeline"
 	"github.com/mailwiki/mailwiki/internal/smtpd"
-	"github.com/mailwiki/mailwiki/internal/tenant"
 )
 
 // smtpHandler adapts the accept use case to the SMTP server's Handler seam.
@@ -50,7 +49,7 @@ func smtpConfig(c config.SMTP, door mailwiki.Check) (smtpd.Config, error) {
 // startSMTP builds the SMTP server with its door (today the recipient lookup
 // alone) and opens its listeners: smtp.listen and, when set,
 // smtp.implicit_tls_listen.
-func (m *Main) startSMTP(tenants *tenant.Static) error {
+func (m *Main) startSMTP(tenants mailwiki.TenantService) error {
 	acc := &pipeline.Acceptor{Spool: spoolStore{m.spool}, Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger}
 	door := mailwiki.Checks{smtpd.RecipientCheck(acc.Recipient)}
 	cfg, err := smtpConfig(m.Config.SMTP, door)

@@ -25,7 +25,7 @@ func (m *Main) openDatabase(ctx context.Context, path string) error {
 		return err
 	}
 	db.Now = m.Now
-	m.store, m.closeDB, m.sqlDB = db, db.Close, db.SQL
+	m.store, m.tenantStore, m.closeDB, m.sqlDB = db, db, db.Close, db.SQL
 	return job.Migrate(ctx, riversqlite.New(db.SQL))
 }
 

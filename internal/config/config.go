@@ -22,6 +22,7 @@ type Config struct {
 	Queue     Queue     `yaml:"queue"`
 	Log       Log       `yaml:"log"`
 	Tenants   []Tenant  `yaml:"tenants"`
+	Connect   Connect   `yaml:"connect"`
 	Retention Retention `yaml:"retention"`
 	Notify    Notify    `yaml:"notify"`
 }
@@ -148,5 +149,6 @@ func Default() Config {
 			MemoryBudget: 1 << 30},
 		Log:       Log{Level: "info"},
 		Retention: Retention{MessageMaxAge: 48 * time.Hour},
+		Connect:   defaultConnect(),
 	}
 }

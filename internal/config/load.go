@@ -188,6 +188,7 @@ func applyEnv(cfg *Config, getenv Getenv) []error {
 		cfg.Spool.MasterKeys[id] = key
 		cfg.Spool.PrimaryKey = id
 	}
+	applyConnectEnv(&cfg.Connect, getenv)
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]
 		prefix := "MAILWIKI_TENANT_" + envName(t.ID) + "_"
@@ -241,6 +242,10 @@ func resolveSecrets(cfg *Config) []error {
 	for id, k := range cfg.Spool.MasterKeys {
 		read("spool.master_keys."+id, &k)
 		cfg.Spool.MasterKeys[id] = k
+	}
+	for id, k := range cfg.Connect.HashKeys {
+		read("connect.hash_keys."+id, &k)
+		cfg.Connect.HashKeys[id] = k
 	}
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]

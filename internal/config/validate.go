@@ -60,7 +60,8 @@ func (c Config) validate() []error {
 			add("notify.from %q is not an address (e.g. \"Mail Delivery System <mailer-daemon@wiki.example.com>\")", c.Notify.From)
 		}
 	}
-	errs = append(errs, validateTenants(c.Tenants)...)
+	errs = append(errs, validateTenants(c.Tenants, c.Connect.Enabled)...)
+	errs = append(errs, c.Connect.validate()...)
 	return errs
 }
 
@@ -126,10 +127,10 @@ func (s Spool) validate() []error {
 	return errs
 }
 
-func validateTenants(tenants []Tenant) []error {
+func validateTenants(tenants []Tenant, connect bool) []error {
 	var errs []error
-	if len(tenants) == 0 {
-		errs = append(errs, fmt.Errorf("tenants is empty: add at least one Confluence site with its addresses"))
+	if len(tenants) == 0 && !connect {
+		errs = append(errs, fmt.Errorf("tenants is empty: add at least one Confluence site with its addresses, or enable connect (sites install mailwiki)"))
 	}
 	seenID := map[string]bool{}
 	seenAddr := map[string]string{}

@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/confluence"
+	"github.com/mailwiki/mailwiki/internal/connect"
+	"github.com/mailwiki/mailwiki/internal/tenant"
+	"github.com/mailwiki/mailwiki/internal/web"
+)
+
+// The hosted mode (connect.enabled): sites install mailwiki, their
+// administrators configure it inside Confluence, and the server keeps only
+// registrations and keyed hashes.
+
+// buildTenants returns the tenant service: the operator's token tenants
+// and, with connect enabled, the installed sites beside them.
+func (m *Main) buildTenants() (mailwiki.TenantService, error) {
+	declared := tenant.NewStatic(declaredTenants(m.Config.Tenants), nil)
+	if !m.Config.Connect.Enabled {
+		return declared, nil
+	}
+	c := m.Config.Connect
+	hasher, err := tenant.NewHasher(c.PrimaryHashKey, m.Config.HashKeys())
+	if err != nil {
+		return nil, fmt.Errorf("connect.hash_keys: %w", err)
+	}
+	h := &tenant.Hosted{Store: m.tenantStore, Sealer: m.keys, Hash: hasher, MailDomains: c.MailDomains, Declared: declared,
+		Purge: m.purgeTenant, Now: m.Now, Logger: m.Logger.With("component", "tenants"),
+		Sign: func(r mailwiki.Registration, base http.RoundTripper) http.RoundTripper {
+			return connect.Transport(r.AppKey, r.Secret, r.BaseURL, base, m.Now)
+		},
+	}
+	client := func(ctx context.Context, t mailwiki.Tenant) (*confluence.Client, error) {
+		hc, err := h.HTTPClient(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		return confluence.New(t.BaseURL, hc, confluence.Options{AllowInsecureHTTP: t.AllowInsecureHTTP, Flavor: confluence.Cloud,
+			Logger: m.Logger, OnRequest: m.metrics.RecordConfluenceRequest})
+	}
+	h.Configs = &confluence.ConfigStore{AppKey: c.AppKey, Client: client, TTL: c.ConfigCacheTTL, Now: m.Now, Logger: m.Logger}
+	h.Site = func(ctx context.Context, t mailwiki.Tenant) (tenant.Site, error) { return client(ctx, t) }
+	app, err := connect.New(connect.Options{AppKey: c.AppKey, Name: "mailwiki", BaseURL: c.BaseURL, KeyBaseURL: c.KeyBaseURL,
+		Registry: h, Logger: m.Logger.With("component", "connect"), Now: m.Now, AdminPageURL: "/admin/",
+		AllowInsecureHTTP: c.AllowInsecureHTTP})
+	if err != nil {
+		return nil, err
+	}
+	m.hosted, m.connect = h, app
+	return h, nil
+}
+
+// httpHandler is the HTTP side: health and metrics, and in hosted mode the
+// Connect descriptor, lifecycle callbacks and the admin page with its API.
+func (m *Main) httpHandler() http.Handler {
+	ops := web.Handler(m.ready.Load, m.health.unhealthy, m.metrics.Registry)
+	if m.connect == nil {
+		return ops
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", ops)
+	lifecycle := m.connect.Handler()
+	mux.Handle(connect.DescriptorPath, lifecycle)
+	mux.Handle("/connect/", lifecycle)
+	mux.Handle("/admin/", web.Admin(web.AdminOptions{Service: m.hosted, Authenticate: m.connect.Authenticate,
+		HostScriptURL: m.Config.Connect.HostScriptURL, Logger: m.Logger.With("component", "admin")}))
+	return mux
+}
+
+// purgeTenant removes, at uninstall, the queued messages whose every
+// recipient belongs to the tenant: their jobs are cancelled, their spool
+// objects and delivery records deleted (promise P12). A message that also
+// goes to another site stays; its recipients here then fail as no longer
+// routed.
+func (m *Main) purgeTenant(ctx context.Context, id string) error {
+	queued, err := m.queue.Queued(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, q := range queued {
+		if !m.onlyFor(ctx, q.Envelope, id) {
+			continue
+		}
+		if err := m.queue.Cancel(ctx, q.JobID); err != nil {
+			return err
+		}
+		if err := m.spool.Delete(ctx, q.Envelope.ID); err != nil && mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND {
+			return err
+		}
+		if err := m.store.DeleteDeliveries(ctx, q.Envelope.ID); err != nil {
+			return err
+		}
+		n++
+	}
+	if n > 0 {
+		m.Logger.Info("uninstall: queued messages deleted", "tenant", id, "count", n)
+	}
+	return nil
+}
+
+// onlyFor reports whether every recipient of env belongs to tenant id.
+func (m *Main) onlyFor(ctx context.Context, env mailwiki.Envelope, id string) bool {
+	for _, rcpt := range env.To {
+		owner, err := m.hosted.Lookup(ctx, rcpt)
+		switch {
+		case err == nil && owner == id:
+		case mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND && env.TenantID == id: // removed from the site already
+		default:
+			return false
+		}
+	}
+	return len(env.To) > 0
+}
+
+// reindexTenants rewrites, in the background at start, the hashes of sites
+// still hashed under an old hash key (the second step of a rotation).
+func (m *Main) reindexTenants(ctx context.Context) {
+	if m.hosted == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	n, err := m.hosted.ReindexStale(ctx)
+	if err != nil {
+		m.Logger.Error("rehash of installed sites failed; retried at next start", "error", err)
+	} else if n > 0 {
+		m.Logger.Info("installed sites rehashed under the primary hash key", "count", n)
+	}
+}
