@@ -140,6 +140,13 @@ func (s *Sandbox) InstalledApps() []string {
 	return keys
 }
 
+// SharedSecret returns the shared secret the site gave an installed app
+// (for tests that check it is never stored in plaintext by the app).
+func (s *Sandbox) SharedSecret(appKey string) (string, bool) {
+	a, ok := s.app(appKey)
+	return a.SharedSecret, ok
+}
+
 // app returns a copy of the installed app with that key.
 func (s *Sandbox) app(key string) (connectApp, bool) {
 	s.mu.Lock()

@@ -1,0 +1,362 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/app"
+	"github.com/mailwiki/mailwiki/internal/config"
+	"github.com/mailwiki/mailwiki/internal/confluence"
+	"github.com/mailwiki/mailwiki/internal/sandbox"
+	"github.com/mailwiki/mailwiki/internal/tenant"
+)
+
+// hostedBundle is mailwiki in the hosted mode, installed into its sandbox
+// through the Connect lifecycle (demo --connect's path), with docs@ → DEMO.
+type hostedBundle struct {
+	*bundle
+	clientKey string
+	site      string // the sandbox site, ending in /wiki
+}
+
+func setupHosted(t *testing.T, tweak func(*config.Config)) *hostedBundle {
+	t.Helper()
+	h := startHosted(t, tweak)
+	h.install(t)
+	return h
+}
+
+// startHosted starts mailwiki in the hosted mode, not yet installed.
+func startHosted(t *testing.T, tweak func(*config.Config)) *hostedBundle {
+	t.Helper()
+	b := setup(t, func(c *config.Config) {
+		if err := app.DemoConnectConfig(c); err != nil {
+			t.Fatal(err)
+		}
+		c.Connect.ConfigCacheTTL = 50 * time.Millisecond
+		if tweak != nil {
+			tweak(c)
+		}
+	})
+	return &hostedBundle{bundle: b, clientKey: b.sandbox.ClientKey(), site: b.main.SandboxURL()}
+}
+
+// install installs mailwiki into the bundle's sandbox (docs@ → DEMO).
+func (h *hostedBundle) install(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := h.main.InstallDemoApp(ctx, h.site); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// adminToken asks the sandbox's admin page host for a context token, as
+// the page's AP.context.getToken does.
+func (h *hostedBundle) adminToken(t *testing.T) string { return siteToken(t, h.site) }
+
+func siteToken(t *testing.T, site string) string {
+	t.Helper()
+	origin := strings.TrimSuffix(site, "/wiki")
+	req, _ := http.NewRequest(http.MethodPost, site+"/plugins/servlet/ac/mailwiki/mailwiki-admin/token", nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("X-Mailwiki-Sandbox", "1")
+	var out struct{ Token string }
+	doJSON(t, req, http.StatusOK, &out)
+	return out.Token
+}
+
+// admin calls the admin page's API with a fresh context token.
+func (h *hostedBundle) admin(t *testing.T, method, path string, body any) (int, []byte) {
+	t.Helper()
+	return h.adminOf(t, h.site, method, path, body)
+}
+
+// adminOf calls the admin page's API as the administrator of site.
+func (h *hostedBundle) adminOf(t *testing.T, site, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		data, _ := json.Marshal(body)
+		r = bytes.NewReader(data)
+	}
+	req, _ := http.NewRequest(method, "http://"+h.main.HTTPAddr()+path, r)
+	req.Header.Set("Authorization", "JWT "+siteToken(t, site))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+// saveConfig saves cfg through the admin API and fails the test unless
+// it is accepted.
+func (h *hostedBundle) saveConfig(t *testing.T, cfg mailwiki.TenantConfig) {
+	t.Helper()
+	if status, body := h.admin(t, http.MethodPut, "/admin/api/config", cfg); status != http.StatusOK {
+		t.Fatalf("save configuration: %d %s", status, body)
+	}
+}
+
+// siteConfigs is the configuration as stored in the site's app
+// properties, read and written by someone else than this mailwiki (the
+// site's administrator through another node, or Confluence itself).
+func (h *hostedBundle) siteConfigs(t *testing.T) *confluence.ConfigStore {
+	t.Helper()
+	return &confluence.ConfigStore{AppKey: "mailwiki", TTL: time.Millisecond,
+		Client: func(context.Context, mailwiki.Tenant) (*confluence.Client, error) {
+			hc := &http.Client{Transport: tenant.BasicAuth(sandbox.DemoUser, sandbox.DemoToken, nil)}
+			return confluence.New(h.site, hc, confluence.Options{AllowInsecureHTTP: true, Flavor: confluence.Cloud})
+		}}
+}
+
+func doJSON(t *testing.T, req *http.Request, want int, out any) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d %s, want %d", req.Method, req.URL.Path, resp.StatusCode, data, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", req.Method, req.URL.Path, err, data)
+		}
+	}
+}
+
+// plaintextUnder lists the files under dir holding any of the markers, as
+// written or base64-encoded.
+func plaintextUnder(t *testing.T, dir string, markers ...string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		lower := bytes.ToLower(data)
+		for _, m := range markers {
+			for _, form := range []string{strings.ToLower(m), strings.ToLower(base64.StdEncoding.EncodeToString([]byte(m)))} {
+				if bytes.Contains(lower, []byte(form)) {
+					found = append(found, fmt.Sprintf("%s holds %q", path, m))
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+func textMail(to, from, subject string) []byte {
+	return []byte("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + fmt.Sprint(time.Now().UnixNano()) +
+		"@example.org>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello, wiki.\r\n")
+}
+
+// waitTitleIn waits for a page titled title in the space and returns it.
+func waitTitleIn(t *testing.T, b *bundle, space, title string) sandbox.Page {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, p := range b.sandbox.Pages(space) {
+			if p.Title == title {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no page %q in %s; logs:\n%s", title, space, b.logs.String())
+	return sandbox.Page{}
+}
+
+// TestPromiseP1_SharedSecretSealedAtRest: the install stores the site's
+// registration, and its shared secret is in no file under the data
+// directory, in plaintext or base64; the secret works both ways (the
+// site's context tokens are verified with it, mailwiki's calls signed).
+func TestPromiseP1_SharedSecretSealedAtRest(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	rows, err := h.main.TenantRows(h.clientKey)
+	if err != nil || rows["registration"] != 1 {
+		t.Fatalf("registration rows %v, %v; want 1", rows, err)
+	}
+	secret, ok := h.sandbox.SharedSecret("mailwiki")
+	if !ok || len(secret) < 20 {
+		t.Fatalf("sandbox secret %q", secret)
+	}
+	// Both ways: the admin API accepts the site's token; a page is published
+	// with signed calls.
+	if status, body := h.admin(t, http.MethodGet, "/admin/api/config", nil); status != http.StatusOK {
+		t.Fatalf("admin API: %d %s", status, body)
+	}
+	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "P1 signed call")); err != nil {
+		t.Fatal(err)
+	}
+	waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "P1 signed call")
+	if found := plaintextUnder(t, h.dataDir, secret); len(found) > 0 {
+		t.Fatalf("the shared secret is stored in plaintext: %v", found)
+	}
+}
+
+// TestPromiseP9_ConfigurationLivesInConfluence: the configuration is read
+// from the site's app properties when a message is processed: changed
+// there (not through this server), it routes the next message; nothing of
+// it is in a table or a file of the server.
+func TestPromiseP9_ConfigurationLivesInConfluence(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	h.sandbox.AddSpace("MINUTES", "Minutes")
+	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "Before the change")); err != nil {
+		t.Fatal(err)
+	}
+	waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "Before the change")
+
+	ctx := context.Background()
+	site := h.siteConfigs(t)
+	tn := mailwiki.Tenant{ID: h.clientKey, BaseURL: h.site}
+	cfg, err := site.Config(ctx, tn)
+	if err != nil || len(cfg.Addresses) != 1 {
+		t.Fatalf("the site's configuration: %+v, %v", cfg, err)
+	}
+	cfg.Addresses[0].SpaceKey = "MINUTES"
+	cfg.Addresses[0].TitleFormat = "{subject} (filed-by-p9)" // the format const below
+	if err := site.SaveConfig(ctx, tn, cfg); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // past connect.config_cache_ttl
+	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "After the change")); err != nil {
+		t.Fatal(err)
+	}
+	waitTitleIn(t, h.bundle, "MINUTES", "After the change (filed-by-p9)")
+
+	dump, err := h.main.TableDump()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The title format as configured (its placeholder unexpanded); the
+	// titles it makes are delivery records, kept only while needed.
+	const format = "{subject} (filed-by-p9)"
+	for _, m := range []string{app.DemoAddress, format, `"addresses"`} {
+		if strings.Contains(strings.ToLower(dump), strings.ToLower(m)) {
+			t.Errorf("a server-side table holds %q", m)
+		}
+	}
+	if found := plaintextUnder(t, h.dataDir, app.DemoAddress, format); len(found) > 0 {
+		t.Fatalf("configuration stored server-side: %v", found)
+	}
+}
+
+// TestPromiseP10_AddressesOnlyHashed and P11: after addresses and sender
+// entries are saved and mail to them is routed and published, neither is
+// in any file under the data directory (database, its WAL, spool, logs);
+// only their keyed hashes are, and they route.
+func TestPromiseP10_AddressesOnlyHashed(t *testing.T) { testOnlyHashes(t) }
+
+func TestPromiseP11_SenderEntriesOnlyHashed(t *testing.T) { testOnlyHashes(t) }
+
+func testOnlyHashes(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	const addr = "p10-marker@demo.mailwiki.test"
+	const person = "p11-person@senders.example"
+	h.saveConfig(t, mailwiki.TenantConfig{
+		Addresses: []mailwiki.AddressConfig{{Address: addr, SpaceKey: sandbox.DemoSpaceKey}},
+		Senders:   mailwiki.SenderList{Mode: mailwiki.SendersEveryone, Entries: []string{person, "@p11-domain.example", ".p11-tree.example"}},
+	})
+	rows, _ := h.main.TenantRows(h.clientKey)
+	if rows["hashes"] != 4 {
+		t.Fatalf("hash rows %v, want 4 (one address, three sender entries)", rows)
+	}
+	if err := send(t, h.main.SMTPAddr(), addr, textMail(addr, person, "Routed by hash")); err != nil {
+		t.Fatal(err)
+	}
+	waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "Routed by hash")
+	// The old address no longer routes: refused at RCPT.
+	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, person, "x")); !isReply(err, 550, "5.1.1") {
+		t.Fatalf("mail to a removed address: %v, want 550 5.1.1", err)
+	}
+	markers := []string{addr, "p10-marker", person, "p11-domain.example", "p11-tree.example"}
+	if found := plaintextUnder(t, h.dataDir, markers...); len(found) > 0 {
+		t.Fatalf("stored in plaintext: %v", found)
+	}
+}
+
+// TestPromiseP12_UninstallDeletesEverything: uninstalling, while a message
+// waits for the site (Confluence answering 503), removes the registration,
+// the hashes, the delivery records and title claims, the queued job and
+// the spool object; the address is then unknown at RCPT.
+func TestPromiseP12_UninstallDeletesEverything(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	ctx := context.Background()
+	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "Published before")); err != nil {
+		t.Fatal(err)
+	}
+	waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "Published before")
+	h.sandbox.FailNext(http.StatusServiceUnavailable, 1000, 0)
+	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "Waiting")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitLog(t, `"msg":"delivery deferred"`)
+	before, _ := h.main.TenantRows(h.clientKey)
+	if n, _ := h.main.SpoolObjects(ctx); n != 1 || before["registration"] != 1 || before["hashes"] == 0 || before["unfinished jobs"] != 1 {
+		t.Fatalf("before uninstall: %d spool objects, rows %v", n, before)
+	}
+	h.sandbox.ClearFaults()
+
+	req, _ := http.NewRequest(http.MethodDelete, strings.TrimSuffix(h.site, "/wiki")+"/sandbox/apps/mailwiki", nil)
+	req.SetBasicAuth(sandbox.DemoUser, sandbox.DemoToken)
+	doJSON(t, req, http.StatusNoContent, nil)
+
+	// A job running when it was cancelled ends as soon as its attempt stops.
+	var after map[string]int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var err error
+		if after, err = h.main.TenantRows(h.clientKey); err != nil {
+			t.Fatal(err)
+		}
+		if after["unfinished jobs"] == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	for k, n := range after {
+		if n != 0 {
+			t.Errorf("after uninstall: %d %s left (before: %v)", n, k, before)
+		}
+	}
+	if n, _ := h.main.SpoolObjects(ctx); n != 0 {
+		t.Errorf("after uninstall: %d spool objects left", n)
+	}
+	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "x")); !isReply(err, 550, "5.1.1") {
+		t.Fatalf("mail after uninstall: %v, want 550 5.1.1", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, p := range h.sandbox.Pages(sandbox.DemoSpaceKey) {
+		if p.Title == "Waiting" {
+			t.Fatal("the waiting message was published after uninstall")
+		}
+	}
+}
