@@ -21,10 +21,15 @@ var adminPageTemplate = template.Must(template.New("ac").Parse(`<!DOCTYPE html>
 <style>{{.CSS}}</style></head><body>
 <nav><a href="/wiki/">mailwiki sandbox</a> / Apps / {{.AppName}}</nav>
 <h1>{{.Title}}</h1>
-<iframe id="ac-frame" title="{{.Title}}" src="{{.Src}}" data-endpoint="{{.Endpoint}}" style="width:100%;height:600px;border:0"></iframe>
+<iframe id="ac-frame" title="{{.Title}}" src="{{.Src}}" data-endpoint="{{.Endpoint}}"></iframe>
 <script src="/wiki/atlassian-connect/host.js"></script>
 </body></html>
 `))
+
+// adminPageCSS styles the host page. The iframe's size is set here, not in a
+// style attribute, which the page's CSP (a hash of this sheet) would block;
+// host.js then sizes it through the CSSOM, which CSP allows.
+const adminPageCSS = pageCSS + "#ac-frame{display:block;width:100%;height:600px;border:0}\n"
 
 // htmlAdminPage serves the page that hosts an app's admin page module.
 func (s *Sandbox) htmlAdminPage(w http.ResponseWriter, r *http.Request) {
@@ -51,14 +56,14 @@ func (s *Sandbox) htmlAdminPage(w http.ResponseWriter, r *http.Request) {
 		name = app.Key
 	}
 	_ = adminPageTemplate.Execute(w, map[string]any{
-		"Title": "mailwiki – Settings", "CSS": template.CSS(pageCSS), "AppName": name,
+		"Title": "mailwiki – Settings", "CSS": template.CSS(adminPageCSS), "AppName": name,
 		"Src":      template.URL(src), //nolint:gosec // built from the app's http(s) baseUrl
 		"Endpoint": r.URL.Path,
 	})
 }
 
 func adminPageCSP(appOrigin string) string {
-	sum := sha256.Sum256([]byte(pageCSS))
+	sum := sha256.Sum256([]byte(adminPageCSS))
 	return "default-src 'none'; script-src 'self'; connect-src 'self'; frame-src " + appOrigin +
 		"; img-src 'self' http: https:; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

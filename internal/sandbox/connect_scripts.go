@@ -65,7 +65,11 @@ const allJS = `(function () {
         });
       return p;
     },
-    resize: function (width, height) { call("resize", { width: String(width || "100%"), height: String(height || "") }); },
+    // Without a height, as in Connect, the iframe takes the content's height.
+    resize: function (width, height) {
+      if (!height) height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      call("resize", { width: String(width || "100%"), height: String(height) });
+    },
     sizeToParent: function () { call("sizeToParent"); },
     theming: {
       initializeTheming: function () {
