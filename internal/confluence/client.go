@@ -307,8 +307,10 @@ func (c *Client) logAttempt(ctx context.Context, r *request, attempt, status int
 		slog.Int("status", status), slog.Int("attempt", attempt),
 		slog.Duration("duration", time.Since(start)),
 	}
+	// A GET answering 404 is a lookup's answer (a property not yet set, a
+	// parent that is a folder), not a problem.
 	level := slog.LevelDebug
-	if err != nil || status >= 400 {
+	if (err != nil || status >= 400) && !(status == http.StatusNotFound && r.method == http.MethodGet) {
 		level = slog.LevelWarn
 	}
 	if err != nil {
