@@ -1,0 +1,67 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mailwiki/mailwiki/internal/config"
+)
+
+const hostedYAML = `
+data_dir: /tmp/mw
+smtp:
+  listen: 127.0.0.1:2525
+  domain: mx.example.com
+connect:
+  enabled: true
+  base_url: https://mailwiki.example.com
+  mail_domains: [wiki.example.com]
+`
+
+// TestLoadHostedMode: the hosted mode needs no declared tenant; its hash
+// key comes from a file through the environment and never appears in the
+// dump.
+func TestLoadHostedMode(t *testing.T) {
+	t.Parallel()
+	hashKey := write(t, "hash", key+"\n")
+	cfg, err := config.Load(write(t, "c.yaml", hostedYAML), env(map[string]string{
+		"MAILWIKI_MASTER_KEY": key, "MAILWIKI_HASH_KEY_FILE": hashKey, "MAILWIKI_HASH_KEY_ID": "h1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Connect
+	if c.PrimaryHashKey != "h1" || len(cfg.HashKeys()["h1"]) != 32 || c.AppKey != "mailwiki" ||
+		c.KeyBaseURL != "https://connect-install-keys.atlassian.com" || c.ConfigCacheTTL.Seconds() != 10 {
+		t.Fatalf("hosted configuration %+v", c)
+	}
+	dump, _ := cfg.Dump()
+	if strings.Contains(string(dump), key) {
+		t.Fatalf("dump reveals the hash key:\n%s", dump)
+	}
+}
+
+// TestLoadHostedModeSaysWhatToChange: each mistake of the connect section
+// is reported with the key and what to do.
+func TestLoadHostedModeSaysWhatToChange(t *testing.T) {
+	t.Parallel()
+	yaml := strings.NewReplacer("https://mailwiki.example.com", "http://mailwiki.example.com", "[wiki.example.com]", "[Wiki.Example.com]").Replace(hostedYAML) +
+		"  config_cache_ttl: 5m\n"
+	_, err := config.Load(write(t, "c.yaml", yaml), env(map[string]string{"MAILWIKI_MASTER_KEY": key}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		`connect.base_url "http://mailwiki.example.com" uses plain HTTP`,
+		`connect.mail_domains: "Wiki.Example.com" is not a lower-case domain`,
+		"connect.config_cache_ttl = 5m0s",
+		"connect.hash_keys is empty: set MAILWIKI_HASH_KEY",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "tenants is empty") {
+		t.Errorf("the hosted mode needs no declared tenant:\n%v", err)
+	}
+}
