@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -104,4 +105,43 @@ func TestAdminAPIRefusesBadInputAndChangesNothing(t *testing.T) {
 	if err := send(t, h.main.SMTPAddr(), "stolen@demo.mailwiki.test", textMail("stolen@demo.mailwiki.test", "a@example.org", "x")); !isReply(err, 550, "5.1.1") {
 		t.Fatalf("an address from a refused request routes: %v", err)
 	}
+}
+
+// TestReinstallAndLargeConfiguration: a site reinstalling mailwiki (the
+// host signs a new shared secret) keeps its configuration and its mail
+// flowing; a configuration far past an app property's 32 KB is stored
+// sharded in the site and read back whole.
+func TestReinstallAndLargeConfiguration(t *testing.T) {
+	t.Parallel()
+	h := setupHosted(t, nil)
+	first, _ := h.sandbox.SharedSecret("mailwiki")
+	h.install(t)
+	if second, _ := h.sandbox.SharedSecret("mailwiki"); second == first {
+		t.Fatal("the reinstall kept the shared secret")
+	}
+	cfg := mailwiki.TenantConfig{Senders: mailwiki.SenderList{Mode: mailwiki.SendersEveryone}}
+	for i := range 400 {
+		cfg.Addresses = append(cfg.Addresses, mailwiki.AddressConfig{
+			Address: fmt.Sprintf("list-%03d-%s@demo.mailwiki.test", i, strings.Repeat("x", 30)), SpaceKey: "DEMO",
+			TitleFormat: "{date} {subject} — " + strings.Repeat("y", 40)})
+	}
+	for i := range 1500 {
+		cfg.Senders.Entries = append(cfg.Senders.Entries, fmt.Sprintf("@partner-%04d.example", i))
+	}
+	h.saveConfig(t, cfg)
+	raw, _ := h.sandbox.AppProperty("mailwiki", "mailwiki-config")
+	var index struct{ Shards int }
+	if err := json.Unmarshal(raw, &index); err != nil || index.Shards < 3 {
+		t.Fatalf("index %s: want the configuration in 3 or more shards", raw)
+	}
+	status, body := h.admin(t, http.MethodGet, "/admin/api/config", nil)
+	var got struct{ Config mailwiki.TenantConfig }
+	if status != http.StatusOK || json.Unmarshal(body, &got) != nil || len(got.Config.Addresses) != 400 || len(got.Config.Senders.Entries) != 1500 {
+		t.Fatalf("read back: %d, %d addresses, %d senders", status, len(got.Config.Addresses), len(got.Config.Senders.Entries))
+	}
+	to := cfg.Addresses[399].Address
+	if err := send(t, h.main.SMTPAddr(), to, textMail(to, "alice@example.org", "Last of the list")); err != nil {
+		t.Fatal(err)
+	}
+	waitTitleIn(t, h.bundle, "DEMO", time.Now().UTC().Format("2006-01-02")+" Last of the list — "+strings.Repeat("y", 40))
 }
