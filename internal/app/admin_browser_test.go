@@ -93,6 +93,7 @@ func TestBrowserAdminPageConfiguresAnAddress(t *testing.T) {
 
 	// A malformed address is refused beside its field, and nothing is saved.
 	before, _ := b.sandbox.AppProperty("mailwiki", "mailwiki-config")
+	tab.click("button", "Close address minutes@"+app.DemoDomain) // one "Address" field open
 	tab.click("button", "Add address")
 	tab.typeInto("textbox", "Address", "no spaces@")
 	tab.choose("combobox", "Space", "("+sandbox.DemoSpaceKey+")")
@@ -391,21 +392,34 @@ const chooseJS = `function (label) {
 // choose picks an option of a select, waiting until the option is there.
 func (a *adminTab) choose(role, name, option string) {
 	a.t.Helper()
-	opts := append(a.in(role, name), chromedp.RetryInterval(100*time.Millisecond), chromedp.After(
+	a.until(fmt.Sprintf("choose %q in %s", option, name), role, name, chooseJS, option)
+}
+
+// fitsJS: the iframe is as tall as its content (AP.resize), so the host
+// page shows all of it and the iframe itself never scrolls.
+const fitsJS = `function () {
+  const d = this.ownerDocument;
+  return d.documentElement.scrollHeight <= d.defaultView.innerHeight + 1;
+}`
+
+// until calls js on the element (as this) until it returns true.
+func (a *adminTab) until(what, role, name, js string, args ...any) {
+	a.t.Helper()
+	opts := append(a.in(role, name), chromedp.After(
 		func(ctx context.Context, tg *chromedp.Target, nodes []*chromedp.Node) error {
 			for {
-				ok, err := callOn[bool](ctx, tg, nodes[0].NodeID, chooseJS, option)
+				ok, err := callOn[bool](ctx, tg, nodes[0].NodeID, js, args...)
 				if ok || err != nil {
 					return err
 				}
 				select {
 				case <-ctx.Done():
-					return fmt.Errorf("no option %q: %w", option, ctx.Err())
+					return ctx.Err()
 				case <-time.After(100 * time.Millisecond):
 				}
 			}
 		}))
-	a.do(fmt.Sprintf("choose %q in %s", option, name), chromedp.WaitVisible("", opts...))
+	a.do(what, chromedp.WaitVisible("", opts...))
 }
 
 // fieldErrorJS describes the error message the control names in its
@@ -468,9 +482,11 @@ func (a *adminTab) checkAccessibility(axe string) {
 	}
 }
 
-// screenshot saves the whole host page, iframe included.
+// screenshot saves the whole host page, iframe included, once the iframe
+// fits its content.
 func (a *adminTab) screenshot(file string) {
 	a.t.Helper()
+	a.until("the iframe grows to its content (AP.resize)", "heading", "Email to Confluence", fitsJS)
 	ctx, cancel := context.WithTimeout(a.ctx, stepTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

@@ -281,7 +281,8 @@ function ParentPicker(p: PickerProps) {
         (r) => {
           if (stale) return;
           setFound(r.parents ?? []);
-          setStatus(r.parents?.length ? `${r.parents.length} pages and folders found.` : q ? `No page or folder matches “${q}”.` : "This space has no pages yet.");
+          const n = r.parents?.length ?? 0;
+          setStatus(n ? `${n} ${n === 1 ? "page or folder" : "pages and folders"} found.` : q ? `No page or folder matches “${q}”.` : "This space has no pages yet.");
         },
         (e: Error) => !stale && (setFound([]), setStatus(e.message)),
       );
