@@ -33,14 +33,15 @@ func main() {
 	rate := flag.Float64("rate", 20, "messages per second")
 	duration := flag.Duration("duration", 30*time.Second, "how long to send")
 	size := flag.Int("size", 20480, "approximate message size in bytes")
+	hosted := flag.Bool("connect", false, "the hosted mode: mailwiki installed into the sandbox as a Connect app, its configuration read from the site")
 	flag.Parse()
-	if err := run(*rate, *duration, *size); err != nil {
+	if err := run(*rate, *duration, *size, *hosted); err != nil {
 		fmt.Fprintln(os.Stderr, "latency:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rate float64, duration time.Duration, size int) error {
+func run(rate float64, duration time.Duration, size int, hosted bool) error {
 	dir, err := os.MkdirTemp("", "mailwiki-bench-")
 	if err != nil {
 		return err
@@ -50,11 +51,21 @@ func run(rate float64, duration time.Duration, size int) error {
 	if err != nil {
 		return err
 	}
+	if hosted {
+		if err := app.DemoConnectConfig(&cfg); err != nil {
+			return err
+		}
+	}
 	m := &app.Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), SandboxListen: "127.0.0.1:0"}
 	if err := m.Run(context.Background()); err != nil {
 		return err
 	}
 	defer m.Close()
+	if hosted {
+		if _, err := m.InstallDemoApp(context.Background(), m.SandboxURL()); err != nil {
+			return err
+		}
+	}
 
 	sent := &times{m: map[string]time.Time{}}
 	seen := &times{m: map[string]time.Time{}}
