@@ -48,25 +48,25 @@ type Main struct {
 	// Sandbox is the sandbox to serve; a new demo site when nil.
 	Sandbox *sandbox.Sandbox
 
-	lock    *os.File
-	store   mailwiki.DeliveryStore
+	lock  *os.File
+	store mailwiki.DeliveryStore
 	// tenantStore holds installed sites (same database as store).
 	tenantStore mailwiki.TenantStore
 	keys        *spool.Keyring
 	hosted      *tenant.Hosted   // nil unless connect.enabled
 	connect     *connect.Connect // nil unless connect.enabled
-	sqlDB   *sql.DB // the embedded database under the store and the queue
-	closeDB func() error
-	spool   *spool.Spool
-	queue   *job.Queue
-	smtp    *smtpd.Server
-	http    *http.Server
-	httpLn  net.Listener
-	sandSrv *http.Server
-	sandLn  net.Listener
-	metrics *metrics.Metrics
-	health  *tenantHealth
-	ready   atomic.Bool
+	sqlDB       *sql.DB          // the embedded database under the store and the queue
+	closeDB     func() error
+	spool       *spool.Spool
+	queue       *job.Queue
+	smtp        *smtpd.Server
+	http        *http.Server
+	httpLn      net.Listener
+	sandSrv     *http.Server
+	sandLn      net.Listener
+	metrics     *metrics.Metrics
+	health      *tenantHealth
+	ready       atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error

@@ -32,7 +32,9 @@ func reg(id string) mailwiki.StoredRegistration {
 	}
 }
 
-func h(key string, b byte) mailwiki.KeyedHash { return mailwiki.KeyedHash{KeyID: key, Sum: bytes.Repeat([]byte{b}, 32)} }
+func h(key string, b byte) mailwiki.KeyedHash {
+	return mailwiki.KeyedHash{KeyID: key, Sum: bytes.Repeat([]byte{b}, 32)}
+}
 
 func testRegistrationRoundTrip(t *testing.T, s Store) {
 	ctx := context.Background()
