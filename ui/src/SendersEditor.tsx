@@ -1,6 +1,6 @@
 // The secure sender list: its mode and its entries, one per row.
 import type { SenderList } from "./api";
-import { Button, describedBy, FieldError } from "./components";
+import { Button, describedBy, FieldError, InfoIcon } from "./components";
 import { EVERYONE, SECURE, type Errors } from "./model";
 
 export interface SendersProps {
@@ -48,6 +48,19 @@ export function SendersEditor(p: SendersProps) {
         </div>
         <FieldError id="senders-mode-error" message={modeErr} />
       </fieldset>
+      {p.value.mode === SECURE && (
+        <div id="senders-not-enforced" class="message message-warning" role="note">
+          <InfoIcon />
+          <div>
+            <p class="message-title">Not enforced yet</p>
+            <p>
+              This version of mailwiki keeps the list but still publishes mail from every sender. Refusing other
+              senders needs sender authentication (SPF, DKIM, DMARC), so that a forged sender gets no privilege; it
+              comes with the next release.
+            </p>
+          </div>
+        </div>
+      )}
       <p id="senders-help" class="help">
         One entry per row: <code>name@example.com</code> one address, <code>@example.com</code> every address of a
         domain, <code>.example.com</code> a domain and its subdomains.
