@@ -3,35 +3,23 @@ package confluence
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/mailwiki/mailwiki"
 )
 
 // Blog posts, through REST v2 /blogposts: Confluence Cloud only. On Data
-// Center both calls fail with a permanent EINVALID error.
-
-type createBlogPostV2 struct {
-	SpaceID string    `json:"spaceId"`
-	Status  string    `json:"status"`
-	Title   string    `json:"title"`
-	Body    bodyValue `json:"body"`
-}
+// Center both calls fail with a permanent EINVALID error. The wire shapes
+// and calls are the v2 pages' (see createV2, findV2).
 
 // CreateBlogPost publishes a blog post in in.SpaceID. A blog post has no
 // parent: in.ParentID is ignored (mailwiki.Publisher's contract). Like CreatePage it is a POST,
 // never retried after a 5xx or a transport error; the caller looks the post
 // up with FindBlogPostByTitle. The returned Page describes the blog post.
 func (c *Client) CreateBlogPost(ctx context.Context, in PageInput) (Page, error) {
-	where := in.SpaceKey
-	if where == "" {
-		where = in.SpaceID
-	}
 	p, err := c.createBlogPost(ctx, in)
 	if err != nil {
-		return Page{}, fmt.Errorf("confluence: create blog post in space %q: %w", where, err)
+		return Page{}, fmt.Errorf("confluence: create blog post in space %q: %w", inputSpace(in), err)
 	}
 	return p, nil
 }
@@ -46,17 +34,8 @@ func (c *Client) createBlogPost(ctx context.Context, in PageInput) (Page, error)
 	case in.SpaceID == "":
 		return Page{}, invalidf("space id is required on Confluence Cloud")
 	}
-	body := createBlogPostV2{SpaceID: in.SpaceID, Status: "current", Title: in.Title,
-		Body: bodyValue{Representation: "storage", Value: in.Storage}}
-	r, err := jsonRequest(http.MethodPost, "/api/v2/blogposts", nil, body)
-	if err != nil {
-		return Page{}, err
-	}
-	var out pageV2
-	if err := c.do(ctx, r, &out); err != nil {
-		return Page{}, err
-	}
-	return c.pageFromV2(out, ""), nil
+	in.ParentID = ""
+	return c.createV2(ctx, blogPostsV2, in)
 }
 
 // FindBlogPostByTitle returns the current blog post titled exactly title in
@@ -80,18 +59,7 @@ func (c *Client) findBlogPost(ctx context.Context, space Space, title string) (*
 	if space.ID == "" {
 		return nil, invalidf("space id is required on Confluence Cloud")
 	}
-	var out listV2[pageV2]
-	q := url.Values{"space-id": {space.ID}, "title": {title}, "status": {"current"}, "body-format": {"storage"}}
-	if err := c.do(ctx, &request{method: http.MethodGet, path: "/api/v2/blogposts", query: q}, &out); err != nil {
-		return nil, err
-	}
-	for _, p := range out.Results {
-		if p.Title == title {
-			page := c.pageFromV2(p, out.Links.Base)
-			return &page, nil
-		}
-	}
-	return nil, nil
+	return c.findV2(ctx, blogPostsV2, space.ID, title)
 }
 
 func (c *Client) blogPostsSupported() error {

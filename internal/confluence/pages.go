@@ -47,13 +47,9 @@ func (c *Client) SpaceByKey(ctx context.Context, key string) (Space, error) {
 // caller decides (FindPageByTitle tells whether it exists). A title already
 // used in the space is an ECONFLICT error for which IsDuplicateTitle is true.
 func (c *Client) CreatePage(ctx context.Context, in PageInput) (Page, error) {
-	where := in.SpaceKey
-	if where == "" {
-		where = in.SpaceID
-	}
 	p, err := c.createPage(ctx, in)
 	if err != nil {
-		return Page{}, fmt.Errorf("confluence: create page in space %q: %w", where, err)
+		return Page{}, fmt.Errorf("confluence: create page in space %q: %w", inputSpace(in), err)
 	}
 	return p, nil
 }
@@ -71,7 +67,7 @@ func (c *Client) createPage(ctx context.Context, in PageInput) (Page, error) {
 	if in.SpaceID == "" {
 		return Page{}, invalidf("space id is required on Confluence Cloud")
 	}
-	return c.createPageV2(ctx, in)
+	return c.createV2(ctx, pagesV2, in)
 }
 
 // GetPage returns the page with the given id, storage body included.
@@ -116,7 +112,12 @@ func (c *Client) findPageByTitle(ctx context.Context, space Space, title string)
 	if space.ID == "" {
 		return nil, invalidf("space id is required on Confluence Cloud")
 	}
-	return c.findPageV2(ctx, space.ID, title)
+	return c.findV2(ctx, pagesV2, space.ID, title)
+}
+
+// inputSpace names the space of a creation: its key, else its id.
+func inputSpace(in PageInput) string {
+	return spaceName(Space{ID: in.SpaceID, Key: in.SpaceKey})
 }
 
 func spaceName(s Space) string {

@@ -35,6 +35,14 @@ type listV2[T any] struct {
 	Links   links `json:"_links"`
 }
 
+// The v2 collections of content: pages and blog posts have the same wire
+// shapes (a blog post has no parentId) and are created and found alike.
+const (
+	pagesV2     = "/api/v2/pages"
+	blogPostsV2 = "/api/v2/blogposts"
+)
+
+// createPageV2 is the body that creates a page or (without ParentID) a blog post.
 type createPageV2 struct {
 	SpaceID  string    `json:"spaceId"`
 	Status   string    `json:"status"`
@@ -57,10 +65,12 @@ func (c *Client) spaceByKeyV2(ctx context.Context, key string) (Space, error) {
 	return Space{}, notFoundf("the Confluence space was not found")
 }
 
-func (c *Client) createPageV2(ctx context.Context, in PageInput) (Page, error) {
+// createV2 creates a current page or blog post in collection (pagesV2,
+// blogPostsV2).
+func (c *Client) createV2(ctx context.Context, collection string, in PageInput) (Page, error) {
 	body := createPageV2{SpaceID: in.SpaceID, Status: "current", Title: in.Title, ParentID: in.ParentID,
 		Body: bodyValue{Representation: "storage", Value: in.Storage}}
-	r, err := jsonRequest(http.MethodPost, "/api/v2/pages", nil, body)
+	r, err := jsonRequest(http.MethodPost, collection, nil, body)
 	if err != nil {
 		return Page{}, err
 	}
@@ -73,7 +83,7 @@ func (c *Client) createPageV2(ctx context.Context, in PageInput) (Page, error) {
 
 func (c *Client) getPageV2(ctx context.Context, id string) (Page, error) {
 	var out pageV2
-	r := &request{method: http.MethodGet, path: "/api/v2/pages/" + pathID(id),
+	r := &request{method: http.MethodGet, path: pagesV2 + "/" + pathID(id),
 		query: url.Values{"body-format": {"storage"}}}
 	if err := c.do(ctx, r, &out); err != nil {
 		return Page{}, err
@@ -81,10 +91,12 @@ func (c *Client) getPageV2(ctx context.Context, id string) (Page, error) {
 	return c.pageFromV2(out, ""), nil
 }
 
-func (c *Client) findPageV2(ctx context.Context, spaceID, title string) (*Page, error) {
+// findV2 returns the current page or blog post of collection titled
+// exactly title in the space, storage body included, or nil.
+func (c *Client) findV2(ctx context.Context, collection, spaceID, title string) (*Page, error) {
 	var out listV2[pageV2]
 	q := url.Values{"space-id": {spaceID}, "title": {title}, "status": {"current"}, "body-format": {"storage"}}
-	r := &request{method: http.MethodGet, path: "/api/v2/pages", query: q}
+	r := &request{method: http.MethodGet, path: collection, query: q}
 	if err := c.do(ctx, r, &out); err != nil {
 		return nil, err
 	}

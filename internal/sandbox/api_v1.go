@@ -121,6 +121,6 @@ func (s *Sandbox) v1CreatePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	exp := expansions{"body.storage": true, "version": true, "space": true}
-	s.writeV1Content(w, r, pageView{Page: p, SpaceKey: sp.Key}, exp)
+	s.writeV1Content(w, r, p, exp)
 	return nil
 }

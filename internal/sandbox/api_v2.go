@@ -83,70 +83,86 @@ func (s *Sandbox) v2GetSpace(w http.ResponseWriter, r *http.Request) error {
 	return notFound("No space with id %s", id)
 }
 
-// v2CreatePage serves POST /wiki/api/v2/pages. Success is 200, as the
-// OpenAPI document says (not 201), with the page and its storage body.
-func (s *Sandbox) v2CreatePage(w http.ResponseWriter, r *http.Request) error {
+// v2CreateContent serves POST /wiki/api/v2/pages and /blogposts. Success
+// is 200, as the OpenAPI document says (not 201), with the content and its
+// storage body. A blog post has no parent: parentId is ignored.
+func (s *Sandbox) v2CreateContent(t *contentType) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		in, err := decodeV2Create(w, r)
+		if err != nil {
+			return err
+		}
+		if !t.parents {
+			in.ParentID = ""
+		}
+		p, err := s.createContent(t, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t.v2(p, true, siteBase(r)))
+		return nil
+	}
+}
+
+// decodeV2Create reads a v2 creation request: spaceId is required.
+func decodeV2Create(w http.ResponseWriter, r *http.Request) (newPage, error) {
 	var req v2PageCreate
 	if err := decodeJSON(w, r, &req); err != nil {
-		return err
+		return newPage{}, err
 	}
 	if req.SpaceID == "" {
-		return invalid("spaceId is required")
+		return newPage{}, invalid("spaceId is required")
 	}
 	storage, err := v2Storage(req.Body)
 	if err != nil {
-		return err
+		return newPage{}, err
 	}
-	p, err := s.createPage(newPage{SpaceID: string(req.SpaceID), ParentID: string(req.ParentID),
-		Title: req.Title, Status: req.Status, Storage: storage, AuthorID: accountOf(r.Context())})
-	if err != nil {
-		return err
-	}
-	out := toV2Page(pageView{Page: p, SpaceKey: s.spaceKeyOf(p.SpaceID), ParentType: s.parentTypeOf(p.ParentID)}, true)
-	out.Links.Base = siteBase(r)
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return newPage{SpaceID: string(req.SpaceID), ParentID: string(req.ParentID), Title: req.Title,
+		Status: req.Status, Storage: storage, AuthorID: accountOf(r.Context())}, nil
 }
 
-// v2GetPage serves GET /wiki/api/v2/pages/{id}; body-format=storage adds
-// the storage body, other formats are not produced by the sandbox.
-func (s *Sandbox) v2GetPage(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if err := checkIDs("id", []string{id}); err != nil {
-		return err
+// v2GetContent serves GET /wiki/api/v2/pages/{id} and /blogposts/{id};
+// body-format=storage adds the storage body, other formats are not
+// produced by the sandbox.
+func (s *Sandbox) v2GetContent(t *contentType) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("id")
+		if err := checkIDs("id", []string{id}); err != nil {
+			return err
+		}
+		p, err := s.getContent(t, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, t.v2(p, r.URL.Query().Get("body-format") == "storage", siteBase(r)))
+		return nil
 	}
-	p, err := s.getPage(id)
-	if err != nil {
-		return err
-	}
-	out := toV2Page(p, r.URL.Query().Get("body-format") == "storage")
-	out.Links.Base = siteBase(r)
-	writeJSON(w, http.StatusOK, out)
-	return nil
 }
 
-// v2ListPages serves GET /wiki/api/v2/pages (space-id, id, title, status,
-// body-format, limit, cursor), in id order.
-func (s *Sandbox) v2ListPages(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	win, err := v2Window(q, v2DefaultLimit)
-	if err != nil {
-		return err
+// v2ListContent serves GET /wiki/api/v2/pages and /blogposts (space-id,
+// id, title, status, body-format, limit, cursor), in id order.
+func (s *Sandbox) v2ListContent(t *contentType) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		win, err := v2Window(q, v2DefaultLimit)
+		if err != nil {
+			return err
+		}
+		f := pageFilter{SpaceIDs: listParam(q, "space-id"), IDs: listParam(q, "id"),
+			Title: q.Get("title"), Statuses: listParam(q, "status")}
+		if err := errors.Join(checkIDs("space-id", f.SpaceIDs), checkIDs("id", f.IDs)); err != nil {
+			return err
+		}
+		withStorage := q.Get("body-format") == "storage"
+		var all []any
+		for _, p := range s.findContent(t, f) {
+			all = append(all, t.v2(p, withStorage, ""))
+		}
+		results, more := cut(all, win)
+		next := v2NextLink(w, r, win, more)
+		writeJSON(w, http.StatusOK, v2List[any]{Results: results, Links: v2Links{Next: next, Base: siteBase(r)}})
+		return nil
 	}
-	f := pageFilter{SpaceIDs: listParam(q, "space-id"), IDs: listParam(q, "id"),
-		Title: q.Get("title"), Statuses: listParam(q, "status")}
-	if err := errors.Join(checkIDs("space-id", f.SpaceIDs), checkIDs("id", f.IDs)); err != nil {
-		return err
-	}
-	withStorage := q.Get("body-format") == "storage"
-	var all []v2Page
-	for _, p := range s.findPages(f) {
-		all = append(all, toV2Page(p, withStorage))
-	}
-	results, more := cut(all, win)
-	next := v2NextLink(w, r, win, more)
-	writeJSON(w, http.StatusOK, v2List[v2Page]{Results: results, Links: v2Links{Next: next, Base: siteBase(r)}})
-	return nil
 }
 
 // v2ListAttachments serves GET /wiki/api/v2/pages/{id}/attachments

@@ -42,13 +42,6 @@ func (st *state) parentType(id string) string {
 	return "page"
 }
 
-// parentTypeOf is st.parentType under the lock.
-func (s *Sandbox) parentTypeOf(id string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.parentType(id)
-}
-
 // treeParentIn reports whether id is a page or folder of the space: a
 // place where a page or a folder may be created. The caller holds s.mu.
 func (st *state) treeParentIn(spaceID, id string) bool {

@@ -127,14 +127,7 @@ func (st *state) spaceByKey(key string) *Space {
 	return nil
 }
 
-func (st *state) page(id string) *Page {
-	for _, p := range st.Pages {
-		if p.ID == id {
-			return p
-		}
-	}
-	return nil
-}
+func (st *state) page(id string) *Page { return pageByID(st.Pages, id) }
 
 // pagesIn returns the pages of a space in creation order.
 func (st *state) pagesIn(spaceID string) []*Page {

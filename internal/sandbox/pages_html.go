@@ -111,33 +111,24 @@ func (s *Sandbox) htmlSpace(w http.ResponseWriter, r *http.Request) {
 
 func (s *Sandbox) htmlSpaceOf(sp Space) htmlSpace {
 	hs := htmlSpace{Key: sp.Key, Name: sp.Name, Link: spaceWebUI(sp.Key), Pages: s.contentTree(sp)}
-	for _, p := range s.findBlogPosts(pageFilter{SpaceIDs: []string{sp.ID}}) {
+	for _, p := range s.findContent(blogPostType, pageFilter{SpaceIDs: []string{sp.ID}}) {
 		hs.Blog = append(hs.Blog, htmlPageLink{Title: p.Title, Link: blogWebUI(p), ID: p.ID})
 	}
 	return hs
 }
 
-// htmlPage serves a page's _links.webui, /wiki/spaces/{key}/pages/{id}[/{title}]:
+// htmlContent serves a page's or blog post's _links.webui
+// (/wiki/spaces/{key}/pages/{id}[/{title}], /wiki/spaces/{key}/blog/…/{id}/{title}):
 // its storage body rendered, then its attachments.
-func (s *Sandbox) htmlPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.getPage(r.PathValue("id"))
-	if err != nil || p.SpaceKey != r.PathValue("key") {
-		s.htmlNotFound(w, "Page")
-		return
+func (s *Sandbox) htmlContent(t *contentType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.getContent(t, r.PathValue("id"))
+		if err != nil || p.SpaceKey != r.PathValue("key") {
+			s.htmlNotFound(w, t.htmlName)
+			return
+		}
+		s.renderContent(w, p, t.noun)
 	}
-	atts, _ := s.listAttachments(p.ID, "", "")
-	body, err := renderStorage(p.Storage, s.newSiteResolver(p, atts))
-	if err != nil {
-		s.log.Error("sandbox: stored page does not parse", "page", p.ID, "err", err)
-		body = "<p>(this page's body could not be rendered)</p>"
-	}
-	sp := htmlSpace{Key: p.SpaceKey, Name: s.spaceByID(p.SpaceID).Name, Link: spaceWebUI(p.SpaceKey)}
-	v := htmlView{Title: p.Title, Space: &sp, Body: template.HTML(body), //nolint:gosec // built by html.Render from allowlisted nodes
-		Meta: fmt.Sprintf("Created %s · version %d · page id %s", p.CreatedAt.UTC().Format("2006-01-02 15:04 MST"), p.Version, p.ID)}
-	for i := range atts {
-		v.Attachments = append(v.Attachments, htmlAttachmentOf(&atts[i]))
-	}
-	s.writeHTML(w, http.StatusOK, v)
 }
 
 func htmlAttachmentOf(a *attachment) htmlAttachment {

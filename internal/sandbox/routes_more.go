@@ -7,9 +7,9 @@ import "net/http"
 func (s *Sandbox) moreRoutes(m *http.ServeMux) {
 	m.Handle("POST /wiki/api/v2/folders", s.api(v2, s.v2CreateFolder))
 	m.Handle("GET /wiki/api/v2/folders/{id}", s.api(v2, s.v2GetFolder))
-	m.Handle("POST /wiki/api/v2/blogposts", s.api(v2, s.v2CreateBlogPost))
-	m.Handle("GET /wiki/api/v2/blogposts", s.api(v2, s.v2ListBlogPosts))
-	m.Handle("GET /wiki/api/v2/blogposts/{id}", s.api(v2, s.v2GetBlogPost))
+	m.Handle("POST /wiki/api/v2/blogposts", s.api(v2, s.v2CreateContent(blogPostType)))
+	m.Handle("GET /wiki/api/v2/blogposts", s.api(v2, s.v2ListContent(blogPostType)))
+	m.Handle("GET /wiki/api/v2/blogposts/{id}", s.api(v2, s.v2GetContent(blogPostType)))
 	m.Handle("GET /wiki/rest/api/search", s.api(v1, s.v1Search))
 
 	const props = "/wiki/rest/atlassian-connect/1/addons/{appKey}/properties"
@@ -30,5 +30,5 @@ func (s *Sandbox) moreRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /wiki/atlassian-connect/host.js", serveScript(hostJS))
 
 	m.HandleFunc("GET /wiki/spaces/{key}/folder/{id}", s.htmlFolder)
-	m.HandleFunc("GET /wiki/spaces/{key}/blog/{y}/{m}/{d}/{id}/{title...}", s.htmlBlogPost)
+	m.HandleFunc("GET /wiki/spaces/{key}/blog/{y}/{m}/{d}/{id}/{title...}", s.htmlContent(blogPostType))
 }

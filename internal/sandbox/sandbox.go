@@ -112,9 +112,9 @@ func (s *Sandbox) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.Handle("GET /wiki/api/v2/spaces", s.api(v2, s.v2ListSpaces))
 	m.Handle("GET /wiki/api/v2/spaces/{id}", s.api(v2, s.v2GetSpace))
-	m.Handle("GET /wiki/api/v2/pages", s.api(v2, s.v2ListPages))
-	m.Handle("POST /wiki/api/v2/pages", s.api(v2, s.v2CreatePage))
-	m.Handle("GET /wiki/api/v2/pages/{id}", s.api(v2, s.v2GetPage))
+	m.Handle("GET /wiki/api/v2/pages", s.api(v2, s.v2ListContent(pageType)))
+	m.Handle("POST /wiki/api/v2/pages", s.api(v2, s.v2CreateContent(pageType)))
+	m.Handle("GET /wiki/api/v2/pages/{id}", s.api(v2, s.v2GetContent(pageType)))
 	m.Handle("GET /wiki/api/v2/pages/{id}/attachments", s.api(v2, s.v2ListAttachments))
 
 	m.Handle("GET /wiki/rest/api/space/{key}", s.api(v1, s.v1GetSpace))
@@ -135,8 +135,8 @@ func (s *Sandbox) routes() *http.ServeMux {
 
 	m.HandleFunc("GET /wiki/{$}", s.htmlIndex)
 	m.HandleFunc("GET /wiki/spaces/{key}", s.htmlSpace)
-	m.HandleFunc("GET /wiki/spaces/{key}/pages/{id}", s.htmlPage)
-	m.HandleFunc("GET /wiki/spaces/{key}/pages/{id}/{title...}", s.htmlPage)
+	m.HandleFunc("GET /wiki/spaces/{key}/pages/{id}", s.htmlContent(pageType))
+	m.HandleFunc("GET /wiki/spaces/{key}/pages/{id}/{title...}", s.htmlContent(pageType))
 	m.HandleFunc("GET /wiki/x/{code}", s.htmlTiny)
 	m.HandleFunc("GET /wiki/pages/viewpageattachments.action", s.htmlAttachmentPreview)
 	return m

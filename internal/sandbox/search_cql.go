@@ -229,7 +229,7 @@ func (s *Sandbox) searchSpace(sp Space, q cqlQuery) []cqlResult {
 		}
 	}
 	if contains(q.types, "blogpost") {
-		for _, p := range s.findBlogPosts(pageFilter{SpaceIDs: []string{sp.ID}}) {
+		for _, p := range s.findContent(blogPostType, pageFilter{SpaceIDs: []string{sp.ID}}) {
 			if match(p.Title) {
 				add(p.ID, "blogpost", p.Title, blogWebUI(p))
 			}

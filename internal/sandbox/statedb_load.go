@@ -63,7 +63,14 @@ func (s *stateDB) loadSpaces(ctx context.Context, st *state) error {
 
 func (s *stateDB) loadPages(ctx context.Context, st *state) error {
 	const q = "SELECT id, space_id, parent_id, title, status, storage, author_id, version, created_at FROM pages ORDER BY seq"
-	return s.each(ctx, q, func(r *sql.Rows) error {
+	return s.loadContent(ctx, q, &st.Pages)
+}
+
+// loadContent appends to into the pages or blog posts that query selects:
+// id, space_id, parent_id, title, status, storage, author_id, version and
+// created_at, in that order.
+func (s *stateDB) loadContent(ctx context.Context, query string, into *[]*Page) error {
+	return s.each(ctx, query, func(r *sql.Rows) error {
 		var p Page
 		var created string
 		if err := r.Scan(&p.ID, &p.SpaceID, &p.ParentID, &p.Title, &p.Status, &p.Storage, &p.AuthorID, &p.Version, &created); err != nil {
@@ -71,7 +78,7 @@ func (s *stateDB) loadPages(ctx context.Context, st *state) error {
 		}
 		var err error
 		p.CreatedAt, err = parseTime(created)
-		st.Pages = append(st.Pages, &p)
+		*into = append(*into, &p)
 		return err
 	})
 }

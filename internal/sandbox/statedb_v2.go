@@ -104,19 +104,10 @@ func (s *stateDB) loadFolders(ctx context.Context, st *state) error {
 	})
 }
 
+// loadBlogPosts reads the blog posts, which have no parent.
 func (s *stateDB) loadBlogPosts(ctx context.Context, st *state) error {
-	const q = "SELECT id, space_id, title, status, storage, author_id, version, created_at FROM blogposts ORDER BY seq"
-	return s.each(ctx, q, func(r *sql.Rows) error {
-		var p Page
-		var created string
-		if err := r.Scan(&p.ID, &p.SpaceID, &p.Title, &p.Status, &p.Storage, &p.AuthorID, &p.Version, &created); err != nil {
-			return err
-		}
-		var err error
-		p.CreatedAt, err = parseTime(created)
-		st.BlogPosts = append(st.BlogPosts, &p)
-		return err
-	})
+	const q = "SELECT id, space_id, '', title, status, storage, author_id, version, created_at FROM blogposts ORDER BY seq"
+	return s.loadContent(ctx, q, &st.BlogPosts)
 }
 
 // loadConnect reads the client key, the installed apps and their properties.

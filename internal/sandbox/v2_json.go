@@ -9,8 +9,8 @@ import (
 )
 
 // JSON shapes of REST v2, following the OpenAPI document's schemas
-// (SpaceBulk/SpaceSingle, PageBulk/PageSingle, AttachmentBulk, Version,
-// BodyType, MultiEntityLinks).
+// (SpaceBulk/SpaceSingle, PageBulk/PageSingle, BlogPostBulk/BlogPostSingle,
+// AttachmentBulk, Version, BodyType, MultiEntityLinks).
 
 type v2List[T any] struct {
 	Results []T     `json:"results"`
@@ -45,22 +45,38 @@ type v2Version struct {
 	CreatedAt string `json:"createdAt"`
 }
 
-type v2Page struct {
-	ID          string      `json:"id"`
-	Status      string      `json:"status"`
-	Title       string      `json:"title"`
-	SpaceID     string      `json:"spaceId"`
-	ParentID    string      `json:"parentId,omitempty"`
-	ParentType  string      `json:"parentType,omitempty"`
-	Position    *int        `json:"position"`
-	AuthorID    string      `json:"authorId"`
-	OwnerID     string      `json:"ownerId"`
-	LastOwnerID *string     `json:"lastOwnerId"`
-	CreatedAt   string      `json:"createdAt"`
-	Version     v2Version   `json:"version"`
-	Body        v2Body      `json:"body"`
-	Links       v2PageLinks `json:"_links"`
-}
+// v2Page is PageSingle/PageBulk and v2BlogPost BlogPostSingle/BlogPostBulk.
+// They share their first members (v2ContentHead) and their last
+// (v2ContentTail); embedding keeps the members in the documents' order.
+type (
+	v2Page struct {
+		v2ContentHead
+		ParentID    string  `json:"parentId,omitempty"`
+		ParentType  string  `json:"parentType,omitempty"`
+		Position    *int    `json:"position"`
+		AuthorID    string  `json:"authorId"`
+		OwnerID     string  `json:"ownerId"`
+		LastOwnerID *string `json:"lastOwnerId"`
+		v2ContentTail
+	}
+	v2BlogPost struct {
+		v2ContentHead
+		AuthorID string `json:"authorId"`
+		v2ContentTail
+	}
+	v2ContentHead struct {
+		ID      string `json:"id"`
+		Status  string `json:"status"`
+		Title   string `json:"title"`
+		SpaceID string `json:"spaceId"`
+	}
+	v2ContentTail struct {
+		CreatedAt string      `json:"createdAt"`
+		Version   v2Version   `json:"version"`
+		Body      v2Body      `json:"body"`
+		Links     v2PageLinks `json:"_links"`
+	}
+)
 
 // v2Body holds the representations asked for with body-format; empty ({})
 // when none was.
@@ -106,13 +122,12 @@ func toV2Space(sp Space) v2Space {
 		CreatedAt: confluenceTime(sp.CreatedAt), Links: v2SpaceLinks{WebUI: spaceWebUI(sp.Key)}}
 }
 
-// toV2Page renders a page; withStorage adds body.storage.
-func toV2Page(p pageView, withStorage bool) v2Page {
+// toV2Page renders a page; withStorage adds body.storage, base
+// _links.base (single-page answers only).
+func toV2Page(p pageView, withStorage bool, base string) v2Page {
 	out := v2Page{
-		ID: p.ID, Status: p.Status, Title: p.Title, SpaceID: p.SpaceID, ParentID: p.ParentID,
-		AuthorID: p.AuthorID, OwnerID: p.AuthorID, CreatedAt: confluenceTime(p.CreatedAt),
-		Version: v2Version{Number: p.Version, AuthorID: p.AuthorID, CreatedAt: confluenceTime(p.CreatedAt)},
-		Links:   v2PageLinks{WebUI: pageWebUI(p.SpaceKey, p.ID, p.Title), EditUI: pageEditUI(p.ID), TinyUI: pageTinyUI(p.ID)},
+		v2ContentHead: toV2Head(p), ParentID: p.ParentID, AuthorID: p.AuthorID, OwnerID: p.AuthorID,
+		v2ContentTail: toV2Tail(p, pageWebUI(p.SpaceKey, p.ID, p.Title), withStorage, base),
 	}
 	if p.ParentID != "" {
 		out.ParentType = "page"
@@ -120,6 +135,23 @@ func toV2Page(p pageView, withStorage bool) v2Page {
 			out.ParentType = p.ParentType
 		}
 	}
+	return out
+}
+
+// toV2BlogPost renders a blog post as toV2Page renders a page.
+func toV2BlogPost(p pageView, withStorage bool, base string) v2BlogPost {
+	return v2BlogPost{v2ContentHead: toV2Head(p), AuthorID: p.AuthorID,
+		v2ContentTail: toV2Tail(p, blogWebUI(p), withStorage, base)}
+}
+
+func toV2Head(p pageView) v2ContentHead {
+	return v2ContentHead{ID: p.ID, Status: p.Status, Title: p.Title, SpaceID: p.SpaceID}
+}
+
+func toV2Tail(p pageView, webUI string, withStorage bool, base string) v2ContentTail {
+	out := v2ContentTail{CreatedAt: confluenceTime(p.CreatedAt),
+		Version: v2Version{Number: p.Version, AuthorID: p.AuthorID, CreatedAt: confluenceTime(p.CreatedAt)},
+		Links:   v2PageLinks{WebUI: webUI, EditUI: pageEditUI(p.ID), TinyUI: pageTinyUI(p.ID), Base: base}}
 	if withStorage {
 		out.Body.Storage = &v2BodyType{Representation: "storage", Value: p.Storage}
 	}
@@ -138,7 +170,8 @@ func toV2Attachment(a *attachment) v2Attachment {
 	}
 }
 
-// v2PageCreate is the body of POST /wiki/api/v2/pages.
+// v2PageCreate is the body of POST /wiki/api/v2/pages and, parentId aside,
+// of POST /wiki/api/v2/blogposts.
 type v2PageCreate struct {
 	SpaceID  flexID          `json:"spaceId"`
 	Status   string          `json:"status"`
