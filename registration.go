@@ -96,10 +96,12 @@ type ConfigSource interface {
 }
 
 // Parent is a page or folder a page can be created under (admin picker).
+// SpaceID is the id of its space when the site said it.
 type Parent struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
-	Type  string `json:"type"` // ParentPage or ParentFolder
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Type    string `json:"type"` // ParentPage or ParentFolder
+	SpaceID string `json:"spaceId,omitempty"`
 }
 
 // TenantAdmin is what a site administrator may do on the admin page, for

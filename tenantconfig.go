@@ -184,6 +184,8 @@ func (c *TenantConfig) Validate(mailDomains []string) error {
 		}
 		if len(a.TitleFormat) > MaxTitleFormat {
 			add(f+"titleFormat", "the title format is %d characters long; at most %d", len(a.TitleFormat), MaxTitleFormat)
+		} else if hasControl(a.TitleFormat) {
+			add(f+"titleFormat", "the title format holds a control or invisible direction character; type it again without")
 		}
 	}
 	if c.Senders.Mode != SendersEveryone && c.Senders.Mode != SendersSecureOnly {
@@ -211,14 +213,28 @@ func (c *TenantConfig) Validate(mailDomains []string) error {
 	return nil
 }
 
+// ReservedLocalParts are the mailboxes a mail domain's operator keeps
+// (RFC 2142 section 5 and 6, and the bounce sender): no site may register
+// them under the service's domains.
+var ReservedLocalParts = []string{"postmaster", "abuse", "hostmaster", "webmaster", "noc", "security", "mailer-daemon"}
+
 // checkAddress returns why addr cannot be a receiving address, or "".
 func checkAddress(addr string, mailDomains []string) string {
 	local, domain, ok := strings.Cut(addr, "@")
-	if addr == "" {
+	switch {
+	case addr == "":
 		return "enter an address, e.g. docs@" + firstOr(mailDomains, "example.com")
-	}
-	if !ok || local == "" || !validLocal(local) || !validDomain(domain) {
+	case len(local) > 64:
+		return fmt.Sprintf("the part before @ is %d characters long; at most 64 (RFC 5321)", len(local))
+	case len(addr) > 254:
+		return fmt.Sprintf("the address is %d characters long; at most 254", len(addr))
+	case !ok || local == "" || !validLocal(local) || !validDomain(domain):
 		return fmt.Sprintf("%q is not an email address (name@domain)", addr)
+	}
+	for _, r := range ReservedLocalParts {
+		if local == r {
+			return fmt.Sprintf("%s@ is reserved for this service's operator (RFC 2142); choose another name", local)
+		}
 	}
 	if len(mailDomains) == 0 {
 		return ""
@@ -297,6 +313,18 @@ func validSpaceKey(s string) bool {
 		}
 	}
 	return true
+}
+
+// hasControl reports a control character or an invisible direction
+// override (U+202A–U+202E, U+2066–U+2069), which would make a title lie
+// about its text.
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return true
+		}
+	}
+	return false
 }
 
 func digitsOnly(s string) bool {

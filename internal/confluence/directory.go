@@ -187,7 +187,8 @@ type folderV2 struct {
 // PageOrFolder returns the page or folder with the given id, so that a
 // parent chosen for an address can be checked. Cloud asks v2 for a page and,
 // on 404, for a folder; Data Center (no folders) asks v1 for the content and
-// accepts pages only. Neither is a permanent ENOTFOUND error.
+// accepts pages only. Neither is a permanent ENOTFOUND error. A Cloud
+// page's SpaceID is filled in (REST v2 folders do not carry their space).
 func (c *Client) PageOrFolder(ctx context.Context, id string) (Parent, error) {
 	if strings.TrimSpace(id) == "" {
 		return Parent{}, fmt.Errorf("confluence: get page or folder: %w", invalidf("the id is empty"))
@@ -213,7 +214,7 @@ func (c *Client) pageOrFolder(ctx context.Context, id string) (Parent, error) {
 	var page pageV2
 	err := c.do(ctx, &request{method: http.MethodGet, path: "/api/v2/pages/" + pathID(id)}, &page)
 	if err == nil {
-		return Parent{ID: string(page.ID), Title: page.Title, Type: mailwiki.ParentPage}, nil
+		return Parent{ID: string(page.ID), Title: page.Title, Type: mailwiki.ParentPage, SpaceID: string(page.SpaceID)}, nil
 	}
 	if !isStatus(err, http.StatusNotFound) {
 		return Parent{}, err

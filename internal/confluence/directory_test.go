@@ -176,7 +176,7 @@ func TestPageOrFolder(t *testing.T) {
 		paths   []string
 	}{
 		{"page", Cloud, map[string]reply{"/wiki/api/v2/pages/98400": {body: pageV2JSON}},
-			Parent{ID: "123456", Title: "Quarterly report", Type: mailwiki.ParentPage}, "", []string{"/wiki/api/v2/pages/98400"}},
+			Parent{ID: "123456", Title: "Quarterly report", Type: mailwiki.ParentPage, SpaceID: "98306"}, "", []string{"/wiki/api/v2/pages/98400"}},
 		{"folder", Cloud, map[string]reply{"/wiki/api/v2/pages/98400": notFound, "/wiki/api/v2/folders/98400": {body: folderV2JSON}},
 			Parent{ID: "98400", Title: "Mail archive", Type: mailwiki.ParentFolder}, "", []string{"/wiki/api/v2/pages/98400", "/wiki/api/v2/folders/98400"}},
 		{"neither", Cloud, map[string]reply{"/wiki/api/v2/pages/98400": notFound, "/wiki/api/v2/folders/98400": notFound},

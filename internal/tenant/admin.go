@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/mailwiki/mailwiki"
 )
@@ -23,21 +24,30 @@ func (h *Hosted) Config(ctx context.Context, tenantID string) (mailwiki.TenantCo
 }
 
 // SaveConfig validates cfg against the rules, the operator's mail domains
-// and the site (spaces and parents exist), claims its addresses' hashes
+// and the site (spaces and parents exist, each parent in its address's
+// space), reporting every problem at once; claims its addresses' hashes
 // (refusing, with nothing changed, an address another site or the
-// operator owns), writes it to the site, then replaces the sender hashes.
+// operator owns); writes it to the site; then replaces the sender hashes.
 // If the site refuses the write, the previous address hashes are put back.
+// Saves of one site are serialised, so that its hashes always match the
+// configuration last written.
 func (h *Hosted) SaveConfig(ctx context.Context, tenantID string, cfg mailwiki.TenantConfig) (mailwiki.TenantConfig, error) {
 	t, err := h.installed(ctx, tenantID)
 	if err != nil {
 		return cfg, err
 	}
+	unlock := h.saves.lock(tenantID)
+	defer unlock()
 	cfg.Normalize()
+	var v mailwiki.ValidationError
 	if err := cfg.Validate(h.MailDomains); err != nil {
-		return cfg, err.(*mailwiki.ValidationError).AsError()
+		v = *err.(*mailwiki.ValidationError)
 	}
-	if err := h.checkSite(ctx, t, &cfg); err != nil {
+	if err := h.checkSite(ctx, t, &cfg, &v); err != nil {
 		return cfg, err
+	}
+	if len(v.Fields) > 0 {
+		return cfg, v.AsError()
 	}
 	old, err := h.Configs.Config(ctx, t)
 	if err != nil {
@@ -57,6 +67,28 @@ func (h *Hosted) SaveConfig(ctx context.Context, tenantID string, cfg mailwiki.T
 	}
 	h.Logger.Info("tenant configuration saved", "tenant", tenantID, "addresses", len(cfg.Addresses), "sender_entries", len(cfg.Senders.Entries))
 	return cfg, nil
+}
+
+// keyedLocks serialises work per key (a site's saves).
+type keyedLocks struct {
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+}
+
+// lock takes key's lock and returns its release.
+func (k *keyedLocks) lock(key string) func() {
+	k.mu.Lock()
+	if k.locks == nil {
+		k.locks = map[string]*sync.Mutex{}
+	}
+	l := k.locks[key]
+	if l == nil {
+		l = &sync.Mutex{}
+		k.locks[key] = l
+	}
+	k.mu.Unlock()
+	l.Lock()
+	return l.Unlock
 }
 
 // claimAddresses replaces the tenant's address hashes with cfg's, turning
@@ -95,9 +127,11 @@ func conflict(v *mailwiki.ValidationError) error {
 	return e
 }
 
-// checkSite checks that every address's space exists and its parent is a
-// page or folder of the kind it says; it fills the parent type from the site.
-func (h *Hosted) checkSite(ctx context.Context, t mailwiki.Tenant, cfg *mailwiki.TenantConfig) error {
+// checkSite adds to v the site's objections: an address's space that does
+// not exist, a parent that does not exist or is in another space. It fills
+// each parent's type from the site. Addresses whose space key already has a
+// problem are not asked about. A site that cannot be asked is an error.
+func (h *Hosted) checkSite(ctx context.Context, t mailwiki.Tenant, cfg *mailwiki.TenantConfig, v *mailwiki.ValidationError) error {
 	if len(cfg.Addresses) == 0 {
 		return nil
 	}
@@ -105,40 +139,83 @@ func (h *Hosted) checkSite(ctx context.Context, t mailwiki.Tenant, cfg *mailwiki
 	if err != nil {
 		return err
 	}
-	var v mailwiki.ValidationError
-	spaces := map[string]error{}
+	spaces := map[string]spaceAnswer{}
 	for i := range cfg.Addresses {
 		a := &cfg.Addresses[i]
 		f := fmt.Sprintf("addresses[%d].", i)
-		err, seen := spaces[a.SpaceKey]
+		if a.SpaceKey == "" || hasField(v, f+"spaceKey") {
+			continue
+		}
+		ans, seen := spaces[a.SpaceKey]
 		if !seen {
-			_, err = site.SpaceByKey(ctx, a.SpaceKey)
-			spaces[a.SpaceKey] = err
+			ans.space, ans.err = site.SpaceByKey(ctx, a.SpaceKey)
+			spaces[a.SpaceKey] = ans
 		}
 		switch {
-		case mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND:
-			v.Fields = append(v.Fields, mailwiki.FieldError{Field: f + "spaceKey", Message: "there is no space " + a.SpaceKey + " on this site (or mailwiki may not see it)"})
+		case mailwiki.ErrorCode(ans.err) == mailwiki.ENOTFOUND:
+			addField(v, f+"spaceKey", "there is no space "+a.SpaceKey+" on this site (or mailwiki cannot see it)")
 			continue
-		case err != nil:
-			return temporary(err, "Confluence could not be asked whether the spaces exist; nothing was saved, try again")
+		case ans.err != nil:
+			return temporary(ans.err, "Confluence could not be asked whether the spaces exist; nothing was saved, try again")
 		}
-		if a.ParentID == "" {
+		if a.ParentID == "" || hasField(v, f+"parentId") {
 			continue
 		}
-		p, err := site.PageOrFolder(ctx, a.ParentID)
-		switch {
-		case mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND:
-			v.Fields = append(v.Fields, mailwiki.FieldError{Field: f + "parentId", Message: "there is no page or folder " + a.ParentID + " on this site"})
-		case err != nil:
+		msg, err := h.checkParent(ctx, site, ans.space, a)
+		if err != nil {
 			return temporary(err, "Confluence could not be asked whether the parent exists; nothing was saved, try again")
-		default:
-			a.ParentType = p.Type
 		}
-	}
-	if len(v.Fields) > 0 {
-		return v.AsError()
+		if msg != "" {
+			addField(v, f+"parentId", msg)
+		}
 	}
 	return nil
+}
+
+type spaceAnswer struct {
+	space mailwiki.Space
+	err   error
+}
+
+// checkParent returns why a's parent cannot hold its pages ("" when it
+// can), filling a.ParentType. A page says its space; a folder (REST v2
+// folders do not) is looked for among the space's pages and folders.
+func (h *Hosted) checkParent(ctx context.Context, site Site, space mailwiki.Space, a *mailwiki.AddressConfig) (string, error) {
+	p, err := site.PageOrFolder(ctx, a.ParentID)
+	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
+		return "there is no page or folder " + a.ParentID + " on this site", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	a.ParentType = p.Type
+	inSpace := p.SpaceID == space.ID
+	if p.SpaceID == "" {
+		found, err := site.Parents(ctx, space.Key, p.Title)
+		if err != nil {
+			return "", err
+		}
+		for _, c := range found {
+			inSpace = inSpace || c.ID == p.ID
+		}
+	}
+	if !inSpace {
+		return fmt.Sprintf("%q is not in space %s; choose a page or folder of that space", p.Title, space.Key), nil
+	}
+	return "", nil
+}
+
+func hasField(v *mailwiki.ValidationError, field string) bool {
+	for _, f := range v.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+func addField(v *mailwiki.ValidationError, field, msg string) {
+	v.Fields = append(v.Fields, mailwiki.FieldError{Field: field, Message: msg})
 }
 
 func (h *Hosted) addressHashes(cfg mailwiki.TenantConfig) []mailwiki.KeyedHash {

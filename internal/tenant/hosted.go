@@ -49,6 +49,8 @@ type Hosted struct {
 	Logger *slog.Logger
 	// Base is the transport under the signing; nil: http.DefaultTransport.
 	Base http.RoundTripper
+
+	saves keyedLocks // one save of a site's configuration at a time
 }
 
 var (

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -24,6 +26,7 @@ type fakeConfigs struct {
 	mu       sync.Mutex
 	cfgs     map[string]mailwiki.TenantConfig
 	failSave bool
+	slow     bool // each save waits a moment first, as a remote write does
 }
 
 func (f *fakeConfigs) Config(_ context.Context, t mailwiki.Tenant) (mailwiki.TenantConfig, error) {
@@ -36,6 +39,11 @@ func (f *fakeConfigs) Config(_ context.Context, t mailwiki.Tenant) (mailwiki.Ten
 
 func (f *fakeConfigs) SaveConfig(_ context.Context, t mailwiki.Tenant, cfg mailwiki.TenantConfig) error {
 	f.mu.Lock()
+	if f.slow {
+		f.mu.Unlock()
+		time.Sleep(time.Duration(rand.IntN(3)) * time.Millisecond)
+		f.mu.Lock()
+	}
 	defer f.mu.Unlock()
 	if f.failSave {
 		f.failSave = false
@@ -45,25 +53,35 @@ func (f *fakeConfigs) SaveConfig(_ context.Context, t mailwiki.Tenant, cfg mailw
 	return nil
 }
 
-// fakeSite has the spaces DOCS and HR, page 10 and folder 20.
+// fakeSite has the spaces DOCS (id 1) and HR (id 2); page 10 and folder
+// 20 in DOCS, folder 30 in HR. Like REST v2, a folder does not say its
+// space: only a search of the space finds it.
 type fakeSite struct{}
 
 func (fakeSite) SpaceByKey(_ context.Context, key string) (mailwiki.Space, error) {
-	if key == "DOCS" || key == "HR" {
+	switch key {
+	case "DOCS":
 		return mailwiki.Space{ID: "1", Key: key}, nil
+	case "HR":
+		return mailwiki.Space{ID: "2", Key: key}, nil
 	}
 	return mailwiki.Space{}, mailwiki.Errorf(mailwiki.ENOTFOUND, "no space")
 }
 func (fakeSite) Spaces(context.Context) ([]mailwiki.Space, error) {
 	return []mailwiki.Space{{ID: "1", Key: "DOCS"}, {ID: "2", Key: "HR"}}, nil
 }
-func (fakeSite) Parents(context.Context, string, string) ([]mailwiki.Parent, error) { return nil, nil }
+func (fakeSite) Parents(_ context.Context, space, _ string) ([]mailwiki.Parent, error) {
+	if space == "DOCS" {
+		return []mailwiki.Parent{{ID: "10", Type: mailwiki.ParentPage}, {ID: "20", Type: mailwiki.ParentFolder}}, nil
+	}
+	return []mailwiki.Parent{{ID: "30", Type: mailwiki.ParentFolder}}, nil
+}
 func (fakeSite) PageOrFolder(_ context.Context, id string) (mailwiki.Parent, error) {
 	switch id {
 	case "10":
-		return mailwiki.Parent{ID: id, Type: mailwiki.ParentPage}, nil
-	case "20":
-		return mailwiki.Parent{ID: id, Type: mailwiki.ParentFolder}, nil
+		return mailwiki.Parent{ID: id, Title: "Minutes", Type: mailwiki.ParentPage, SpaceID: "1"}, nil
+	case "20", "30":
+		return mailwiki.Parent{ID: id, Title: "Inbox " + id, Type: mailwiki.ParentFolder}, nil
 	}
 	return mailwiki.Parent{}, mailwiki.Errorf(mailwiki.ENOTFOUND, "no content")
 }
@@ -177,13 +195,16 @@ func TestHostedSaveRefusesBadInputAndChangesNothing(t *testing.T) {
 		code  string
 		field string
 	}{
-		"malformed address": {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "not an address", SpaceKey: "DOCS"}}}, mailwiki.EINVALID, "addresses[0].address"},
-		"foreign domain":    {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@gmail.com", SpaceKey: "DOCS"}}}, mailwiki.EINVALID, "addresses[0].address"},
-		"unknown space":     {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@wiki.example.com", SpaceKey: "NOPE"}}}, mailwiki.EINVALID, "addresses[0].spaceKey"},
-		"unknown parent":    {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@wiki.example.com", SpaceKey: "DOCS", ParentID: "99"}}}, mailwiki.EINVALID, "addresses[0].parentId"},
-		"taken address":     {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "mine@wiki.example.com", SpaceKey: "DOCS"}, {Address: "DOCS@wiki.example.com", SpaceKey: "HR"}}}, mailwiki.ECONFLICT, "addresses[1].address"},
-		"bad sender":        {mailwiki.TenantConfig{Senders: mailwiki.SenderList{Entries: []string{"@@x"}}}, mailwiki.EINVALID, "senders.entries[0]"},
-		"oversized list":    {mailwiki.TenantConfig{Senders: mailwiki.SenderList{Entries: make([]string, mailwiki.MaxSenderEntries+1)}}, mailwiki.EINVALID, "senders.entries"},
+		"malformed address":       {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "not an address", SpaceKey: "DOCS"}}}, mailwiki.EINVALID, "addresses[0].address"},
+		"foreign domain":          {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@gmail.com", SpaceKey: "DOCS"}}}, mailwiki.EINVALID, "addresses[0].address"},
+		"unknown space":           {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@wiki.example.com", SpaceKey: "NOPE"}}}, mailwiki.EINVALID, "addresses[0].spaceKey"},
+		"unknown parent":          {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@wiki.example.com", SpaceKey: "DOCS", ParentID: "99"}}}, mailwiki.EINVALID, "addresses[0].parentId"},
+		"page of another space":   {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@wiki.example.com", SpaceKey: "HR", ParentID: "10"}}}, mailwiki.EINVALID, "addresses[0].parentId"},
+		"folder of another space": {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "x@wiki.example.com", SpaceKey: "DOCS", ParentID: "30"}}}, mailwiki.EINVALID, "addresses[0].parentId"},
+		"postmaster":              {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "Postmaster@wiki.example.com", SpaceKey: "DOCS"}}}, mailwiki.EINVALID, "addresses[0].address"},
+		"taken address":           {mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "mine@wiki.example.com", SpaceKey: "DOCS"}, {Address: "DOCS@wiki.example.com", SpaceKey: "HR"}}}, mailwiki.ECONFLICT, "addresses[1].address"},
+		"bad sender":              {mailwiki.TenantConfig{Senders: mailwiki.SenderList{Entries: []string{"@@x"}}}, mailwiki.EINVALID, "senders.entries[0]"},
+		"oversized list":          {mailwiki.TenantConfig{Senders: mailwiki.SenderList{Entries: make([]string, mailwiki.MaxSenderEntries+1)}}, mailwiki.EINVALID, "senders.entries"},
 	} {
 		_, err := b.h.SaveConfig(ctx, "site-b", c.cfg)
 		var v *mailwiki.ValidationError
@@ -208,6 +229,59 @@ func TestHostedSaveRefusesBadInputAndChangesNothing(t *testing.T) {
 	}
 	if _, err := b.h.Lookup(ctx, "mine@wiki.example.com"); err == nil {
 		t.Fatal("an address whose configuration was not stored routes")
+	}
+}
+
+// TestHostedSaveReportsEveryProblemAtOnce: rule and site problems of
+// different addresses come in one answer.
+func TestHostedSaveReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newHosted(t, map[string][]byte{"h1": key(1)}, "h1")
+	install(t, b.h, "site-a", "sa")
+	_, err := b.h.SaveConfig(context.Background(), "site-a", mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{
+		{Address: "a@wiki.example.com", SpaceKey: ""},
+		{Address: "b@wiki.example.com", SpaceKey: "NOPE"},
+		{Address: "c@wiki.example.com", SpaceKey: "DOCS", ContentType: "wiki"},
+		{Address: "d@wiki.example.com", SpaceKey: "HR", ParentID: "20", TitleFormat: "x\u202e{subject}"},
+	}})
+	var v *mailwiki.ValidationError
+	if !errors.As(err, &v) {
+		t.Fatalf("%v", err)
+	}
+	for _, f := range []string{"addresses[0].spaceKey", "addresses[1].spaceKey", "addresses[2].contentType", "addresses[3].parentId", "addresses[3].titleFormat"} {
+		if !hasField(v, f) {
+			t.Errorf("no problem reported on %s: %+v", f, v.Fields)
+		}
+	}
+}
+
+// TestHostedConcurrentSavesKeepHashesInStep: of many saves at once, the
+// configuration last written is the one the hashes route.
+func TestHostedConcurrentSavesKeepHashesInStep(t *testing.T) {
+	t.Parallel()
+	b := newHosted(t, map[string][]byte{"h1": key(1)}, "h1")
+	ctx := context.Background()
+	install(t, b.h, "site-a", "sa")
+	b.configs.slow = true
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg := mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: fmt.Sprintf("r%d@wiki.example.com", i), SpaceKey: "DOCS"}}}
+			if _, err := b.h.SaveConfig(ctx, "site-a", cfg); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	stored, _, _ := b.h.Config(ctx, "site-a")
+	for i := range 10 {
+		a := fmt.Sprintf("r%d@wiki.example.com", i)
+		_, err := b.h.Lookup(ctx, a)
+		if routed := err == nil; routed != (stored.Addresses[0].Address == a) {
+			t.Errorf("%s routes %v, but the stored configuration has %s", a, routed, stored.Addresses[0].Address)
+		}
 	}
 }
 
