@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mailwiki/mailwiki"
 )
@@ -40,7 +42,7 @@ type AdminOptions struct {
 //	GET /admin/                 the page (embedded bundle, host script, CSP)
 //	GET /admin/assets/{file}    its scripts and styles
 //	GET /admin/api/config       {"config", "mailDomains", "limits"}
-//	PUT /admin/api/config       TenantConfig → {"config"} or {"error", "fields"}
+//	PUT /admin/api/config       TenantConfig, both parts present → {"config"} or {"error", "fields"}
 //	GET /admin/api/spaces       {"spaces": [{"id","key","name"}]}
 //	GET /admin/api/parents?space=KEY&q=text  {"parents": [{"id","title","type"}]}
 //
@@ -63,14 +65,53 @@ func Admin(opts AdminOptions) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/{$}", page.serveIndex)
 	mux.HandleFunc("GET /admin/assets/{file}", page.serveAsset)
-	mux.HandleFunc("GET /admin/api/config", a.api("config", a.getConfig))
-	mux.HandleFunc("PUT /admin/api/config", a.api("save", a.putConfig))
-	mux.HandleFunc("GET /admin/api/spaces", a.api("spaces", a.spaces))
-	mux.HandleFunc("GET /admin/api/parents", a.api("parents", a.parents))
+	a.routes(mux)
+	return mux
+}
+
+// routes registers the API calls. Another method on a known path is
+// answered 405 with an Allow header (HEAD goes with GET, as ServeMux serves
+// it); an unknown path 404. Both are authenticated first, like every call.
+func (a *admin) routes(mux *http.ServeMux) {
+	calls := []struct {
+		method, path, name string
+		h                  apiHandler
+	}{
+		{http.MethodGet, "/admin/api/config", "config", a.getConfig},
+		{http.MethodPut, "/admin/api/config", "save", a.putConfig},
+		{http.MethodGet, "/admin/api/spaces", "spaces", a.spaces},
+		{http.MethodGet, "/admin/api/parents", "parents", a.parents},
+	}
+	allowed := map[string][]string{}
+	for _, c := range calls {
+		mux.HandleFunc(c.method+" "+c.path, a.api(c.name, c.h))
+		allowed[c.path] = append(allowed[c.path], c.method)
+	}
+	for path, methods := range allowed {
+		mux.HandleFunc(path, a.api("method", methodNotAllowed(methods)))
+	}
 	mux.HandleFunc("/admin/api/", a.api("unknown", func(w http.ResponseWriter, r *http.Request, _ string) {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "There is no such API call."})
 	}))
-	return mux
+}
+
+// methodNotAllowed answers 405, naming methods in the Allow header and the
+// sentence.
+func methodNotAllowed(methods []string) apiHandler {
+	methods = slices.Sorted(slices.Values(methods))
+	allow := methods
+	if slices.Contains(methods, http.MethodGet) {
+		allow = slices.Sorted(slices.Values(append([]string{http.MethodHead}, methods...)))
+	}
+	names := methods[len(methods)-1]
+	if n := len(methods); n > 1 {
+		names = strings.Join(methods[:n-1], ", ") + " and " + names
+	}
+	msg := "This API call accepts only " + names + "."
+	return func(w http.ResponseWriter, r *http.Request, _ string) {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Error: msg})
+	}
 }
 
 type admin struct {
@@ -132,9 +173,42 @@ func (a *admin) getConfig(w http.ResponseWriter, r *http.Request, tenantID strin
 	}{wireConfig(cfg), domains, limitsBody{mailwiki.MaxAddresses, mailwiki.MaxSenderEntries}})
 }
 
+// configRequest is the body of a save. Every part is a pointer so that a
+// missing or null one is told apart from an empty one: a save replaces the
+// whole configuration, and a part left out must not erase what is stored.
+type configRequest struct {
+	Addresses *[]mailwiki.AddressConfig `json:"addresses"`
+	Senders   *struct {
+		Mode    *string   `json:"mode"`
+		Entries *[]string `json:"entries"`
+	} `json:"senders"`
+}
+
+const noConfiguration = "The request carries no configuration: send addresses and senders (an empty list removes every address)."
+
+// config returns the configuration the request carries, or a sentence
+// saying what is missing.
+func (c *configRequest) config() (mailwiki.TenantConfig, string) {
+	switch {
+	case c.Addresses == nil || c.Senders == nil:
+		return mailwiki.TenantConfig{}, noConfiguration
+	case c.Senders.Mode == nil || c.Senders.Entries == nil:
+		return mailwiki.TenantConfig{}, "The request's senders carry no mode or no entries: send both (an empty list of entries is allowed)."
+	}
+	return mailwiki.TenantConfig{
+		Addresses: *c.Addresses,
+		Senders:   mailwiki.SenderList{Mode: *c.Senders.Mode, Entries: *c.Senders.Entries},
+	}, ""
+}
+
 func (a *admin) putConfig(w http.ResponseWriter, r *http.Request, tenantID string) {
-	var cfg mailwiki.TenantConfig
-	if status, msg := decodeJSON(w, r, &cfg); status != 0 {
+	var req configRequest
+	status, msg := decodeJSON(w, r, &req)
+	cfg, missing := req.config()
+	if status == 0 && missing != "" {
+		status, msg = http.StatusBadRequest, missing
+	}
+	if status != 0 {
 		a.log.Info("admin: request refused", "route", "save", "tenant", tenantID, "status", status)
 		writeJSON(w, status, errorBody{Error: msg})
 		return
@@ -173,6 +247,13 @@ func (a *admin) parents(w http.ResponseWriter, r *http.Request, tenantID string)
 		return
 	}
 	parents, err := a.svc.Parents(r.Context(), tenantID, space, q)
+	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
+		// The tenant was found by Authenticate: what is missing is the space.
+		a.log.Info("admin: request refused", "route", "parents", "tenant", tenantID,
+			"status", http.StatusNotFound, "code", mailwiki.ENOTFOUND)
+		writeJSON(w, http.StatusNotFound, errorBody{Error: noSpaceSentence(space)})
+		return
+	}
 	if err != nil {
 		a.fail(w, "parents", tenantID, err, false)
 		return
@@ -181,6 +262,19 @@ func (a *admin) parents(w http.ResponseWriter, r *http.Request, tenantID string)
 		parents = []mailwiki.Parent{}
 	}
 	writeJSON(w, http.StatusOK, map[string][]mailwiki.Parent{"parents": parents})
+}
+
+// noSpaceSentence says that the space key does not exist, naming it when
+// it is made of space key characters only (letters, digits, ~), so that the
+// sentence is safe wherever it is shown.
+func noSpaceSentence(key string) string {
+	plain := strings.IndexFunc(key, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '~')
+	}) < 0
+	if !plain {
+		return "There is no such space on this site (or mailwiki cannot see it)."
+	}
+	return fmt.Sprintf("There is no space %s on this site (or mailwiki cannot see it).", key)
 }
 
 // wireConfig returns cfg with empty lists as [] rather than null.
@@ -223,7 +317,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (int, string) {
 		return http.StatusBadRequest, "The request has no configuration."
 	}
 	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) && typeErr.Field != "" {
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return http.StatusBadRequest, "The request is JSON but not a JSON object; send the configuration as one object."
+	case errors.As(err, &typeErr):
 		return http.StatusBadRequest, fmt.Sprintf("The request's field %q has the wrong type.", typeErr.Field)
 	}
 	return http.StatusBadRequest, "The request is not valid JSON."

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -228,6 +229,7 @@ func TestAdminRefusesUnauthenticated(t *testing.T) {
 		{"GET", "/admin/api/spaces", ""},
 		{"GET", "/admin/api/parents?space=DOCS", ""},
 		{"GET", "/admin/api/nothing", ""},
+		{"POST", "/admin/api/config", ""},
 	}
 	for _, token := range []string{"", "forged"} {
 		for _, r := range routes {
@@ -318,6 +320,21 @@ func TestAdminRefusesBadBodies(t *testing.T) {
 		{"empty", ``, 400, "no configuration"},
 		{"two objects", `{} {}`, 400, "one JSON object"},
 		{"wrong type", `{"addresses":"docs"}`, 400, "wrong type"},
+		{"array", `[]`, 400, "is JSON but not a JSON object"},
+		{"number", `42`, 400, "is JSON but not a JSON object"},
+		{"string", `"x"`, 400, "is JSON but not a JSON object"},
+		// A save replaces the whole configuration: a part left out must not
+		// erase every address.
+		{"null", `null`, 400, "carries no configuration"},
+		{"empty object", `{}`, 400, "carries no configuration"},
+		{"null parts", `{"addresses":null,"senders":null}`, 400, "carries no configuration"},
+		{"no senders", `{"addresses":[]}`, 400, "carries no configuration"},
+		{"no addresses", `{"senders":{"mode":"everyone","entries":[]}}`, 400, "carries no configuration"},
+		{"null addresses", `{"addresses":null,"senders":{"mode":"everyone","entries":[]}}`, 400, "carries no configuration"},
+		{"empty senders", `{"addresses":[],"senders":{}}`, 400, "no mode or no entries"},
+		{"null entries", `{"addresses":[],"senders":{"mode":"everyone","entries":null}}`, 400, "no mode or no entries"},
+		{"null mode", `{"addresses":[],"senders":{"mode":null,"entries":[]}}`, 400, "no mode or no entries"},
+		{"unknown senders field", `{"addresses":[],"senders":{"mode":"everyone","entries":[],"list":[]}}`, 400, `unknown field "list"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,6 +347,77 @@ func TestAdminRefusesBadBodies(t *testing.T) {
 			}
 			if c := b.fake.Calls(); len(c) != 0 {
 				t.Errorf("the service was called: %v", c)
+			}
+		})
+	}
+}
+
+func TestAdminPutEmptyConfig(t *testing.T) {
+	t.Parallel()
+	b := setupAdmin(t)
+	var got struct {
+		Config mailwiki.TenantConfig `json:"config"`
+	}
+	resp := b.call(t, "PUT", "/admin/api/config", "good", strings.NewReader(`{"addresses":[],"senders":{"mode":"everyone","entries":[]}}`), &got)
+	if resp.StatusCode != 200 || got.Config.Addresses == nil || len(got.Config.Addresses) != 0 {
+		t.Fatalf("an explicit empty configuration: %d %+v", resp.StatusCode, got.Config)
+	}
+	if c := b.fake.Calls(); len(c) != 1 || c[0] != "SaveConfig t1" {
+		t.Errorf("calls = %v", c)
+	}
+}
+
+func TestAdminMethodNotAllowed(t *testing.T) {
+	t.Parallel()
+	b := setupAdmin(t)
+	tests := []struct{ method, path, allow, want string }{
+		{"POST", "/admin/api/config", "GET, HEAD, PUT", "accepts only GET and PUT."},
+		{"DELETE", "/admin/api/config", "GET, HEAD, PUT", "accepts only GET and PUT."},
+		{"PATCH", "/admin/api/config", "GET, HEAD, PUT", "accepts only GET and PUT."},
+		{"PUT", "/admin/api/spaces", "GET, HEAD", "accepts only GET."},
+		{"POST", "/admin/api/parents?space=DOCS", "GET, HEAD", "accepts only GET."},
+	}
+	for _, tt := range tests {
+		var e apiError
+		resp := b.call(t, tt.method, tt.path, "good", strings.NewReader(`{}`), &e)
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != tt.allow || !strings.HasSuffix(e.Error, tt.want) {
+			t.Errorf("%s %s: %d Allow %q %q, want 405 Allow %q %q", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), e.Error, tt.allow, tt.want)
+		}
+	}
+	if resp := b.call(t, "HEAD", "/admin/api/spaces", "good", nil, nil); resp.StatusCode != 200 {
+		t.Errorf("HEAD /admin/api/spaces: %d, want 200 as Allow says", resp.StatusCode)
+	}
+	for _, path := range []string{"/admin/api/nothing", "/admin/api/config/x", "/admin/api/"} {
+		for _, method := range []string{"GET", "POST"} {
+			var e apiError
+			if resp := b.call(t, method, path, "good", nil, &e); resp.StatusCode != 404 || e.Error != "There is no such API call." {
+				t.Errorf("%s %s: %d %+v, want 404", method, path, resp.StatusCode, e)
+			}
+		}
+	}
+	if c := b.fake.Calls(); len(c) != 1 || c[0] != "Spaces t1" {
+		t.Errorf("calls = %v, want only the HEAD's Spaces", c)
+	}
+}
+
+func TestAdminParentsUnknownSpace(t *testing.T) {
+	t.Parallel()
+	notFound := fmt.Errorf("confluence: search parents in space: %w",
+		&mailwiki.Error{Code: mailwiki.ENOTFOUND, Message: "the Confluence space, page or attachment was not found"})
+	tests := []struct{ name, space, want string }{
+		{"key", "NOPE", "There is no space NOPE on this site (or mailwiki cannot see it)."},
+		{"personal", "~jdoe42", "There is no space ~jdoe42 on this site (or mailwiki cannot see it)."},
+		{"markup", `<b>"x"</b>`, "There is no such space on this site (or mailwiki cannot see it)."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupAdmin(t)
+			b.fake.err = notFound
+			var e apiError
+			resp := b.call(t, "GET", "/admin/api/parents?space="+url.QueryEscape(tt.space), "good", nil, &e)
+			if resp.StatusCode != 404 || e.Error != tt.want {
+				t.Errorf("got %d %q, want 404 %q", resp.StatusCode, e.Error, tt.want)
 			}
 		})
 	}
