@@ -82,6 +82,7 @@ func demoSandbox(m *app.Main, url, dataDir string) (int, func() error, error) {
 		for i := range m.Config.Tenants {
 			m.Config.Tenants[i].BaseURL = url
 		}
+		app.UseSandboxAt(&m.Config, url)
 		n, err := remotePages(url)
 		return n, func() error { return nil }, err
 	}

@@ -167,8 +167,14 @@ func (m *Main) startQueue(ctx context.Context, tenants mailwiki.TenantService) e
 		Health:      m.health,
 		Memory:      pipeline.NewBudget(m.Config.Queue.MemoryBudget),
 		SweepMargin: sweepInterval,
-		Notifier: &notify.Notifier{Relay: m.Config.Notify.Relay, From: m.Config.Notify.From,
-			Domain: m.Config.SMTP.Domain, Now: m.Now, Logger: m.Logger},
+	}
+	// Without a relay nobody is told; the summary line says
+	// "sender_notified":"no" and start-up says why once.
+	if m.Config.Notify.Relay != "" {
+		d.Notifier = &notify.Notifier{Relay: m.Config.Notify.Relay, From: m.Config.Notify.From,
+			Domain: m.Config.SMTP.Domain, Now: m.Now, Logger: m.Logger}
+	} else {
+		m.Logger.Warn("notify.relay is not set: senders whose mail cannot be published are not told (each failure is logged)")
 	}
 	q, err := m.newQueue(d, job.Config{
 		Workers:      m.Config.Queue.Workers,

@@ -45,6 +45,17 @@ func DemoConnectConfig(cfg *config.Config) error {
 	return nil
 }
 
+// UseSandboxAt points the hosted mode's sandbox placeholders at a sandbox
+// running elsewhere (demo --sandbox-url), whose site base URL ends in /wiki.
+func UseSandboxAt(cfg *config.Config, sandboxURL string) {
+	origin := strings.TrimSuffix(strings.TrimSuffix(sandboxURL, "/"), "/wiki")
+	for _, u := range []*string{&cfg.Connect.KeyBaseURL, &cfg.Connect.HostScriptURL} {
+		if strings.HasPrefix(*u, SandboxBaseURL) {
+			*u = origin + strings.TrimPrefix(*u, SandboxBaseURL)
+		}
+	}
+}
+
 // resolveConnectURLs replaces the placeholders of DemoConnectConfig by the
 // bound addresses: SandboxBaseURL by the sandbox's origin, LocalHTTPBaseURL
 // by this process's HTTP listener.

@@ -74,15 +74,17 @@ func (m *Main) httpHandler() http.Handler {
 
 // purgeTenant removes, at uninstall, the queued messages whose every
 // recipient belongs to the tenant: their jobs are cancelled, their spool
-// objects and delivery records deleted (promise P12). A message that also
-// goes to another site stays; its recipients here then fail as no longer
-// routed.
+// objects and delivery records deleted (promise P12), and the rows River
+// keeps of the tenant's finished jobs go too. A message that also goes to
+// another site stays; its recipients here then fail as no longer routed.
+// A job running at that moment is told to stop; once it has, cleanUpAfter
+// deletes its row and anything it wrote meanwhile.
 func (m *Main) purgeTenant(ctx context.Context, id string) error {
 	queued, err := m.queue.Queued(ctx)
 	if err != nil {
 		return err
 	}
-	n := 0
+	var cancelled []int64
 	for _, q := range queued {
 		if !m.onlyFor(ctx, q.Envelope, id) {
 			continue
@@ -96,12 +98,36 @@ func (m *Main) purgeTenant(ctx context.Context, id string) error {
 		if err := m.store.DeleteDeliveries(ctx, q.Envelope.ID); err != nil {
 			return err
 		}
-		n++
+		cancelled = append(cancelled, q.JobID)
 	}
-	if n > 0 {
-		m.Logger.Info("uninstall: queued messages deleted", "tenant", id, "count", n)
+	if len(cancelled) > 0 {
+		m.Logger.Info("uninstall: queued messages deleted", "tenant", id, "count", len(cancelled))
+		go m.cleanUpAfter(context.WithoutCancel(ctx), id, cancelled)
 	}
-	return nil
+	return m.purgeFinishedJobs(ctx, id)
+}
+
+// cleanUpAfter waits (up to queue.job_timeout) for cancelled jobs that
+// were running to stop, then deletes their rows and, again, everything the
+// store holds for the uninstalled tenant (an attempt may have written a
+// delivery record meanwhile).
+func (m *Main) cleanUpAfter(ctx context.Context, tenantID string, jobs []int64) {
+	deadline := m.Now().Add(m.Config.Queue.JobTimeout)
+	for _, id := range jobs {
+		for {
+			running, err := m.queue.Running(ctx, id)
+			if err != nil || !running || m.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err := m.queue.Delete(ctx, id); err != nil {
+			m.Logger.Warn("uninstall: a cancelled job's row stays until River's retention", "job_id", id, "error", err)
+		}
+	}
+	if err := m.tenantStore.DeleteTenant(ctx, tenantID); err != nil {
+		m.Logger.Error("uninstall: second pass failed", "tenant", tenantID, "error", err)
+	}
 }
 
 // onlyFor reports whether every recipient of env belongs to tenant id.
@@ -132,4 +158,21 @@ func (m *Main) reindexTenants(ctx context.Context) {
 	} else if n > 0 {
 		m.Logger.Info("installed sites rehashed under the primary hash key", "count", n)
 	}
+}
+
+// purgeFinishedJobs deletes the rows River keeps of the tenant's finished
+// jobs (sealed envelopes and attempt errors, kept for diagnosis), now.
+func (m *Main) purgeFinishedJobs(ctx context.Context, id string) error {
+	done, err := m.queue.Finished(ctx)
+	if err != nil {
+		return err
+	}
+	for _, q := range done {
+		if m.onlyFor(ctx, q.Envelope, id) {
+			if err := m.queue.Delete(ctx, q.JobID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -87,6 +87,17 @@ func (h *hostedBundle) admin(t *testing.T, method, path string, body any) (int, 
 func (h *hostedBundle) adminOf(t *testing.T, site, method, path string, body any) (int, []byte) {
 	t.Helper()
 	var r io.Reader
+	if cfg, ok := body.(mailwiki.TenantConfig); ok {
+		// A save carries the whole configuration, as the page sends it: a
+		// nil list would be JSON null, which the API refuses.
+		if cfg.Addresses == nil {
+			cfg.Addresses = []mailwiki.AddressConfig{}
+		}
+		if cfg.Senders.Entries == nil {
+			cfg.Senders.Entries = []string{}
+		}
+		body = cfg
+	}
 	if body != nil {
 		data, _ := json.Marshal(body)
 		r = bytes.NewReader(data)
@@ -167,6 +178,25 @@ func plaintextUnder(t *testing.T, dir string, markers ...string) []string {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return found
+}
+
+// plaintextIn lists the markers a file holds (a missing file holds none).
+func plaintextIn(t *testing.T, path string, markers ...string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, m := range markers {
+		if bytes.Contains(data, []byte(m)) {
+			found = append(found, fmt.Sprintf("%s holds %q", filepath.Base(path), m))
+		}
 	}
 	return found
 }
@@ -349,6 +379,23 @@ func TestPromiseP12_UninstallDeletesEverything(t *testing.T) {
 	}
 	if n, _ := h.main.SpoolObjects(ctx); n != 0 {
 		t.Errorf("after uninstall: %d spool objects left", n)
+	}
+	// Nor is anything of it left readable in the database's files (free
+	// pages, the WAL): titles, page URLs, the site's key.
+	// A job that was running when it was cancelled is cleaned up once it
+	// has stopped.
+	var found []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		found = nil
+		for _, f := range []string{"mailwiki.db", "mailwiki.db-wal"} {
+			found = append(found, plaintextIn(t, filepath.Join(h.dataDir, f), "Published before", "Waiting", h.clientKey)...)
+		}
+		if len(found) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(found) > 0 {
+		t.Errorf("after uninstall: %v", found)
 	}
 	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "x")); !isReply(err, 550, "5.1.1") {
 		t.Fatalf("mail after uninstall: %v, want 550 5.1.1", err)

@@ -75,6 +75,8 @@ type client interface {
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
+	JobDelete(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
+	JobGet(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
 }
 
 // Queue owns the River client and the group committer of new jobs.
@@ -269,7 +271,7 @@ func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
 // job (its sender never got a 250) or after finishing it: it must go.
 func (q *Queue) QueuedIDs(ctx context.Context) (map[string]bool, error) {
 	ids := map[string]bool{}
-	err := q.eachUnfinished(ctx, func(_ int64, a DeliverArgs) error { ids[a.ID] = true; return nil })
+	err := q.eachJob(ctx, unfinished, func(_ int64, a DeliverArgs) error { ids[a.ID] = true; return nil })
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/mailwiki/mailwiki"
 )
@@ -65,9 +66,44 @@ type Queued struct {
 
 // Queued lists the envelopes of every message whose job is not finished
 // (opened, so the caller sees recipients), for uninstall and operator tools.
-func (q *Queue) Queued(ctx context.Context) ([]Queued, error) {
+func (q *Queue) Queued(ctx context.Context) ([]Queued, error) { return q.list(ctx, unfinished) }
+
+// finished are the states of a job that will not run again; River keeps
+// such jobs for a while (see New).
+var finished = []rivertype.JobState{rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded}
+
+// Finished lists the envelopes of the finished jobs River still keeps.
+func (q *Queue) Finished(ctx context.Context) ([]Queued, error) { return q.list(ctx, finished) }
+
+// Running reports whether the job may still run: not finished, not gone.
+func (q *Queue) Running(ctx context.Context, jobID int64) (bool, error) {
+	j, err := q.client.JobGet(ctx, jobID)
+	if errors.Is(err, river.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("job: get %d: %w", jobID, err)
+	}
+	for _, s := range finished {
+		if j.State == s {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Delete removes a finished job's row now, instead of at the end of its
+// retention. A missing job is not an error.
+func (q *Queue) Delete(ctx context.Context, jobID int64) error {
+	if _, err := q.client.JobDelete(ctx, jobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return fmt.Errorf("job: delete %d: %w", jobID, err)
+	}
+	return nil
+}
+
+func (q *Queue) list(ctx context.Context, states []rivertype.JobState) ([]Queued, error) {
 	var out []Queued
-	err := q.eachUnfinished(ctx, func(id int64, a DeliverArgs) error {
+	err := q.eachJob(ctx, states, func(id int64, a DeliverArgs) error {
 		env, err := open(q.sealer, a)
 		if err != nil {
 			return err
@@ -87,9 +123,9 @@ func (q *Queue) Cancel(ctx context.Context, jobID int64) error {
 	return nil
 }
 
-// eachUnfinished calls f with the arguments of every unfinished job.
-func (q *Queue) eachUnfinished(ctx context.Context, f func(id int64, a DeliverArgs) error) error {
-	params := river.NewJobListParams().Kinds(DeliverArgs{}.Kind()).States(unfinished...).First(1000)
+// eachJob calls f with the arguments of every job in one of the states.
+func (q *Queue) eachJob(ctx context.Context, states []rivertype.JobState, f func(id int64, a DeliverArgs) error) error {
+	params := river.NewJobListParams().Kinds(DeliverArgs{}.Kind()).States(states...).First(1000)
 	for {
 		res, err := q.client.JobList(ctx, params)
 		if err != nil {

@@ -53,7 +53,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 func dsn(path string) string {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)"} {
+	// secure_delete: deleted rows are overwritten, so that what uninstall
+	// or retention removes is not left readable in free pages.
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(ON)", "secure_delete(ON)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

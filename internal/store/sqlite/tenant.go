@@ -159,7 +159,10 @@ func (s *DB) HashKeyIDs(ctx context.Context, tenantID string) ([]string, error) 
 }
 
 // DeleteTenant removes the tenant's registration, hashes, delivery records
-// and title claims (routes are "tenant/space") in one transaction.
+// and title claims (routes are "tenant/space") in one transaction, then
+// checkpoints the WAL and truncates it, so that the deleted rows' old page
+// images do not stay readable in the WAL file (free pages are zeroed by
+// secure_delete).
 func (s *DB) DeleteTenant(ctx context.Context, id string) error {
 	prefix := id + "/"
 	stmts := []struct {
@@ -171,7 +174,7 @@ func (s *DB) DeleteTenant(ctx context.Context, id string) error {
 		{`DELETE FROM mailwiki_delivery WHERE tenant_id = ?`, []any{id}},
 		{`DELETE FROM mailwiki_title_claim WHERE substr(route, 1, ?) = ?`, []any{len(prefix), prefix}},
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, st := range stmts {
 			if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
 				return fmt.Errorf("sqlite: delete tenant: %w", err)
@@ -179,4 +182,11 @@ func (s *DB) DeleteTenant(ctx context.Context, id string) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if _, err := s.SQL.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("sqlite: checkpoint after deleting tenant %s: %w", id, err)
+	}
+	return nil
 }
