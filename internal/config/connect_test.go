@@ -24,14 +24,14 @@ connect:
 func TestLoadHostedMode(t *testing.T) {
 	t.Parallel()
 	hashKey := write(t, "hash", key+"\n")
-	cfg, err := config.Load(write(t, "c.yaml", hostedYAML), env(map[string]string{
+	cfg, err := config.Load(write(t, "c.yaml", strings.Replace(hostedYAML, "[wiki.example.com]", "[Wiki.Example.COM]", 1)), env(map[string]string{
 		"MAILWIKI_MASTER_KEY": key, "MAILWIKI_HASH_KEY_FILE": hashKey, "MAILWIKI_HASH_KEY_ID": "h1",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := cfg.Connect
-	if c.PrimaryHashKey != "h1" || len(cfg.HashKeys()["h1"]) != 32 || c.AppKey != "mailwiki" ||
+	if c.MailDomains[0] != "wiki.example.com" || c.PrimaryHashKey != "h1" || len(cfg.HashKeys()["h1"]) != 32 || c.AppKey != "mailwiki" ||
 		c.KeyBaseURL != "https://connect-install-keys.atlassian.com" || c.ConfigCacheTTL.Seconds() != 10 {
 		t.Fatalf("hosted configuration %+v", c)
 	}
@@ -45,7 +45,7 @@ func TestLoadHostedMode(t *testing.T) {
 // is reported with the key and what to do.
 func TestLoadHostedModeSaysWhatToChange(t *testing.T) {
 	t.Parallel()
-	yaml := strings.NewReplacer("https://mailwiki.example.com", "http://mailwiki.example.com", "[wiki.example.com]", "[Wiki.Example.com]").Replace(hostedYAML) +
+	yaml := strings.NewReplacer("https://mailwiki.example.com", "http://mailwiki.example.com", "[wiki.example.com]", "[wiki@example.com]").Replace(hostedYAML) +
 		"  config_cache_ttl: 5m\n"
 	_, err := config.Load(write(t, "c.yaml", yaml), env(map[string]string{"MAILWIKI_MASTER_KEY": key}))
 	if err == nil {
@@ -53,7 +53,7 @@ func TestLoadHostedModeSaysWhatToChange(t *testing.T) {
 	}
 	for _, want := range []string{
 		`connect.base_url "http://mailwiki.example.com" uses plain HTTP`,
-		`connect.mail_domains: "Wiki.Example.com" is not a lower-case domain`,
+		`connect.mail_domains: "wiki@example.com" is not a lower-case domain`,
 		"connect.config_cache_ttl = 5m0s",
 		"connect.hash_keys is empty: set MAILWIKI_HASH_KEY",
 	} {

@@ -32,6 +32,9 @@ func Load(path string, getenv Getenv) (Config, error) {
 		errs = problems
 	}
 	errs = append(errs, applyEnv(&cfg, getenv)...)
+	for i, d := range cfg.Connect.MailDomains { // domains are case-insensitive
+		cfg.Connect.MailDomains[i] = strings.ToLower(strings.TrimSpace(d))
+	}
 	secretErrs := resolveSecrets(&cfg)
 	errs = append(errs, secretErrs...)
 	if len(secretErrs) == 0 { // an unreadable secret would be reported twice
