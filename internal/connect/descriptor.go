@@ -16,6 +16,10 @@ const (
 // page at /plugins/servlet/ac/{app key}/mailwiki-admin.
 const AdminModuleKey = "mailwiki-admin"
 
+// ConfigureModuleKey is the key of the configure page module, the same admin
+// page reached by the "Configure" button of the app's entry in Manage apps.
+const ConfigureModuleKey = "mailwiki-configure"
+
 // descriptorDescription is the app's description in the descriptor.
 const descriptorDescription = "Turns email into Confluence pages."
 
@@ -54,9 +58,13 @@ type Lifecycle struct {
 	Uninstalled string `json:"uninstalled"`
 }
 
-// Modules are the descriptor's modules.
+// Modules are the descriptor's modules. ConfigurePage is a single page
+// module, a JSON object rather than a list (an app has at most one): the
+// "Configure" button of the app's entry in Manage apps opens it ("Page"
+// modules, https://developer.atlassian.com/static/connect/docs/latest/modules/common/page.html).
 type Modules struct {
-	AdminPages []Page `json:"adminPages"`
+	AdminPages    []Page `json:"adminPages"`
+	ConfigurePage Page   `json:"configurePage"`
 }
 
 // Page is a page module.
@@ -83,9 +91,12 @@ func (c *Connect) Descriptor() Descriptor {
 		Lifecycle:      Lifecycle{Installed: InstalledPath, Uninstalled: UninstalledPath},
 		Scopes:         []string{"READ", "WRITE"},
 		APIMigrations:  map[string]bool{"signed-install": true, "context-qsh": true},
-		Modules: Modules{AdminPages: []Page{
-			{Key: AdminModuleKey, Name: I18nStr{Value: c.name}, URL: c.adminPage},
-		}},
+		Modules: Modules{
+			AdminPages: []Page{
+				{Key: AdminModuleKey, Name: I18nStr{Value: c.name}, URL: c.adminPage},
+			},
+			ConfigurePage: Page{Key: ConfigureModuleKey, Name: I18nStr{Value: c.name}, URL: c.adminPage},
+		},
 	}
 }
 

@@ -47,6 +47,23 @@
 // host can register a site or replace a site's secret: the classic takeover,
 // re-installing a known client key with one's own secret, fails.
 //
+// # Lifecycle: forged callbacks
+//
+// Anyone can send a callback naming any kid, so the key service is asked
+// sparingly: callers wanting the same kid at once share one fetch; a kid the
+// service answered 404 (or another 4xx but 429) for is remembered for 5
+// minutes (at most 512 of them) and refused without a fetch; and fetches are
+// rate limited for the whole process, 10 at once then 1 a second. Beyond
+// that a callback with a kid not in the cache is refused at once (401,
+// temporary, "key service busy, try again"); a cached kid is never limited.
+// Refused callbacks are logged at WARN at most 10 at once then 1 a minute,
+// the others at DEBUG; the next WARN line counts them ("suppressed").
+//
+// Every refusal names the callback refused: "install callback not signed by
+// the host: bad signature", "uninstall callback cannot be verified now: key
+// service unavailable" (the latter temporary: the key service is down or
+// busy).
+//
 // # Context JWTs: the admin page
 //
 // The admin page gets a context JWT from the host (AP.context.getToken) and

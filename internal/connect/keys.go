@@ -14,6 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
+
 	"github.com/mailwiki/mailwiki"
 )
 
@@ -31,87 +34,106 @@ const (
 	keyCacheTTL     = time.Hour        // Atlassian rotates keys under new ids
 	keyCacheMax     = 64               // ids kept at once
 	keyMinBits      = 2048
+	// Ids the service answered 4xx for are remembered this long (so a
+	// forged kid sent again costs no fetch), at most keyMissMax of them.
+	keyMissTTL = 5 * time.Minute
+	keyMissMax = 512
+	// Fetches (of ids in neither cache) are limited for the whole process:
+	// keyFetchBurst at once, then one per keyFetchEvery. Beyond, the
+	// callback is refused without a fetch.
+	keyFetchBurst = 10
+	keyFetchEvery = time.Second
 )
 
 // kidPattern is what a key id may look like: it becomes a path segment of
 // the key service's URL, so no "/", "%", "?" or other tricks.
 var kidPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
 
+// errUnknownKey marks the service's answer that it has no key of that id,
+// the answer the miss cache remembers.
+var errUnknownKey = errors.New("connect: key service does not know the key id")
+
 // keySource fetches the host's public keys by id and caches them. It is safe
-// for concurrent use. Failures are not cached.
+// for concurrent use. Anyone can send a callback naming any kid, so fetches
+// are bounded: concurrent requests for one id share one fetch, an id the
+// service did not know is remembered for keyMissTTL, and fetches are rate
+// limited (keyFetchBurst, keyFetchEvery). Keys in the cache are never
+// limited. Other failures (5xx, network) are not cached.
+//
+// Its errors are EUNAUTHORIZED *mailwiki.Error whose message is the bare
+// reason ("unknown key id"); the lifecycle check words them for the
+// callback refused (event.keyRefusal).
 type keySource struct {
 	base   string // without a trailing slash
 	client *http.Client
 	now    func() time.Time
+	limit  *rate.Limiter      // fetches, at the injected clock's time
+	flight singleflight.Group // by kid
 
-	mu   sync.Mutex
-	keys map[string]cachedKey
-}
-
-type cachedKey struct {
-	key     *rsa.PublicKey
-	fetched time.Time
+	mu     sync.Mutex
+	keys   map[string]cachedKey
+	misses map[string]time.Time // kid → when the service said it did not know it
 }
 
 func newKeySource(base string, client *http.Client, now func() time.Time) *keySource {
-	return &keySource{base: base, client: client, now: now, keys: map[string]cachedKey{}}
+	return &keySource{
+		base: base, client: client, now: now,
+		limit: rate.NewLimiter(rate.Every(keyFetchEvery), keyFetchBurst),
+		keys:  map[string]cachedKey{}, misses: map[string]time.Time{},
+	}
 }
 
 // Key returns the public key with id kid, from the cache when it was fetched
 // less than keyCacheTTL ago. Errors are EUNAUTHORIZED *mailwiki.Error: a
-// callback whose key cannot be had is refused, never accepted.
+// callback whose key cannot be had is refused, never accepted. A fetch
+// outlives a caller that gives up (ctx done) so that the callers sharing it
+// still get its answer.
 func (s *keySource) Key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	if !kidPattern.MatchString(kid) || kid == "." || kid == ".." {
-		return nil, refused("invalid key id", nil)
+		return nil, keyRefused("invalid key id", nil)
 	}
 	if key, ok := s.cached(kid); ok {
 		return key, nil
 	}
+	if s.missed(kid) {
+		return nil, unknownKey(kid, 0)
+	}
+	fetched := s.flight.DoChan(kid, func() (any, error) {
+		return s.load(context.WithoutCancel(ctx), kid)
+	})
+	select {
+	case res := <-fetched:
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*rsa.PublicKey), nil
+	case <-ctx.Done():
+		return nil, unavailable(fmt.Errorf("connect: wait for key %q: %w", kid, ctx.Err()))
+	}
+}
+
+// load is the one fetch of kid under way: it looks in the caches again (a
+// fetch that just ended may have filled them), takes a token from the rate
+// limiter or refuses ("key service busy"), fetches, and caches the key or
+// the service's not knowing kid.
+func (s *keySource) load(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	if key, ok := s.cached(kid); ok {
+		return key, nil
+	}
+	if s.missed(kid) {
+		return nil, unknownKey(kid, 0)
+	}
+	if !s.limit.AllowN(s.now(), 1) {
+		return nil, busy()
+	}
 	key, err := s.fetch(ctx, kid)
-	if err != nil {
-		return nil, err
+	switch {
+	case err == nil:
+		s.store(kid, key)
+	case errors.Is(err, errUnknownKey):
+		s.storeMiss(kid)
 	}
-	s.store(kid, key)
-	return key, nil
-}
-
-// cached returns the unexpired cached key kid.
-func (s *keySource) cached(kid string) (*rsa.PublicKey, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.keys[kid]
-	if !ok || s.now().Sub(c.fetched) >= keyCacheTTL {
-		return nil, false
-	}
-	return c.key, true
-}
-
-// store caches key under kid, first dropping expired entries and, when the
-// cache is still full, the oldest one.
-func (s *keySource) store(kid string, key *rsa.PublicKey) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for id, c := range s.keys {
-		if now.Sub(c.fetched) >= keyCacheTTL {
-			delete(s.keys, id)
-		}
-	}
-	if len(s.keys) >= keyCacheMax {
-		s.evictOldest()
-	}
-	s.keys[kid] = cachedKey{key: key, fetched: now}
-}
-
-func (s *keySource) evictOldest() {
-	var oldest string
-	var at time.Time
-	for id, c := range s.keys {
-		if oldest == "" || c.fetched.Before(at) {
-			oldest, at = id, c.fetched
-		}
-	}
-	delete(s.keys, oldest)
+	return key, err
 }
 
 // fetch GETs {base}/{kid} with a timeout and parses the PEM key it answers.
@@ -121,7 +143,7 @@ func (s *keySource) fetch(ctx context.Context, kid string) (*rsa.PublicKey, erro
 	keyURL := s.base + "/" + url.PathEscape(kid)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, keyURL, nil)
 	if err != nil {
-		return nil, refused("key service unavailable", err)
+		return nil, keyRefused("key service unavailable", err)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -136,21 +158,24 @@ func (s *keySource) fetch(ctx context.Context, kid string) (*rsa.PublicKey, erro
 		return nil, unavailable(fmt.Errorf("connect: read key %q: %w", kid, err))
 	}
 	if len(body) > keyMaxBytes {
-		return nil, refused("invalid key", fmt.Errorf("connect: key %q over %d bytes", kid, keyMaxBytes))
+		return nil, keyRefused("invalid key", fmt.Errorf("connect: key %q over %d bytes", kid, keyMaxBytes))
 	}
 	return parseRSAPublicKey(body)
 }
 
 // keyStatus classifies the key service's answer: 200 is the only success, 404
-// (or another 4xx) is an unknown key id, 5xx means the service is down.
+// (or another 4xx but 429) is an unknown key id, 5xx and 429 mean the
+// service cannot answer now.
 func keyStatus(code int, kid string) error {
 	switch {
 	case code == http.StatusOK:
 		return nil
 	case code >= 500:
 		return unavailable(fmt.Errorf("connect: key service answered %d for key %q", code, kid))
+	case code == http.StatusTooManyRequests:
+		return unavailable(fmt.Errorf("connect: key service answered %d for key %q", code, kid))
 	default:
-		return refused("unknown key id", fmt.Errorf("connect: key service answered %d for key %q", code, kid))
+		return unknownKey(kid, code)
 	}
 }
 
@@ -159,23 +184,46 @@ func keyStatus(code int, kid string) error {
 func parseRSAPublicKey(data []byte) (*rsa.PublicKey, error) {
 	block, _ := pem.Decode(data)
 	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, refused("invalid key", errors.New("connect: key is not a PEM PUBLIC KEY"))
+		return nil, keyRefused("invalid key", errors.New("connect: key is not a PEM PUBLIC KEY"))
 	}
 	parsed, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
-		return nil, refused("invalid key", fmt.Errorf("connect: parse key: %w", err))
+		return nil, keyRefused("invalid key", fmt.Errorf("connect: parse key: %w", err))
 	}
 	key, ok := parsed.(*rsa.PublicKey)
 	if !ok || key.N.BitLen() < keyMinBits {
-		return nil, refused("invalid key", errors.New("connect: key is not an RSA key of 2048 bits or more"))
+		return nil, keyRefused("invalid key", errors.New("connect: key is not an RSA key of 2048 bits or more"))
 	}
 	return key, nil
+}
+
+// keyRefused returns the EUNAUTHORIZED error of a key that cannot be had;
+// reason is safe to show, err is for logs.
+func keyRefused(reason string, err error) *mailwiki.Error {
+	return &mailwiki.Error{Code: mailwiki.EUNAUTHORIZED, Message: reason, Err: err}
+}
+
+// unknownKey is the refusal of a kid the service did not know: it answered
+// code, or (code 0) it did less than keyMissTTL ago.
+func unknownKey(kid string, code int) *mailwiki.Error {
+	if code == 0 {
+		return keyRefused("unknown key id", fmt.Errorf("connect: key %q recently unknown to the key service: %w", kid, errUnknownKey))
+	}
+	return keyRefused("unknown key id", fmt.Errorf("connect: key service answered %d for key %q: %w", code, kid, errUnknownKey))
+}
+
+// busy is the refusal beyond the fetch rate limit: temporary, nothing
+// fetched.
+func busy() *mailwiki.Error {
+	e := keyRefused("key service busy, try again", errors.New("connect: key fetch rate limit reached"))
+	e.Temporary, e.RetryAfter = true, keyFetchEvery
+	return e
 }
 
 // unavailable is the refusal for a key service that cannot be reached: the
 // callback is refused (the host retries an install), never accepted.
 func unavailable(err error) *mailwiki.Error {
-	e := refused("key service unavailable", err)
+	e := keyRefused("key service unavailable", err)
 	e.Temporary = true
 	return e
 }

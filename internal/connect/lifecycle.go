@@ -61,6 +61,7 @@ type Connect struct {
 	registry      Registry
 	keys          *keySource
 	log           *slog.Logger
+	refusals      *refusalLog // 401s, which anyone can provoke
 	now           func() time.Time
 }
 
@@ -89,6 +90,7 @@ func New(opts Options) (*Connect, error) {
 		registry:      opts.Registry,
 		keys:          newKeySource(keyBase.String(), opts.KeyClient, opts.Now),
 		log:           opts.Logger,
+		refusals:      newRefusalLog(opts.Logger, opts.Now),
 		now:           opts.Now,
 	}, nil
 }
@@ -152,11 +154,17 @@ func configError(format string, args ...any) *mailwiki.Error {
 //	GET  /atlassian-connect.json  the app descriptor
 //	POST /connect/installed       the install callback
 //	POST /connect/uninstalled     the uninstall callback
+//
+// Any other method on these paths is answered 405 with an Allow header and
+// a JSON {"error": …} saying which method to use.
 func (c *Connect) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+DescriptorPath, c.serveDescriptor)
+	mux.HandleFunc(DescriptorPath, methodNotAllowed(http.MethodGet, "GET, HEAD"))
 	mux.HandleFunc("POST "+InstalledPath, c.serveInstalled)
+	mux.HandleFunc(InstalledPath, methodNotAllowed(http.MethodPost, http.MethodPost))
 	mux.HandleFunc("POST "+UninstalledPath, c.serveUninstalled)
+	mux.HandleFunc(UninstalledPath, methodNotAllowed(http.MethodPost, http.MethodPost))
 	return mux
 }
 
@@ -167,7 +175,7 @@ func (c *Connect) Handler() http.Handler {
 func (c *Connect) serveInstalled(w http.ResponseWriter, r *http.Request) {
 	reg, err := c.install(r)
 	if err != nil {
-		c.fail(w, r, "install", err)
+		c.fail(w, r, eventInstall, err)
 		return
 	}
 	c.log.Info("connect: installed", "client_key", reg.ID, "site", reg.BaseURL)
@@ -176,11 +184,11 @@ func (c *Connect) serveInstalled(w http.ResponseWriter, r *http.Request) {
 
 // install verifies and performs an install callback.
 func (c *Connect) install(r *http.Request) (mailwiki.Registration, error) {
-	cl, err := c.verifyLifecycle(r)
+	cl, err := c.verifyLifecycle(r, eventInstall)
 	if err != nil {
 		return mailwiki.Registration{}, err
 	}
-	p, err := c.readPayload(r, cl, "installed")
+	p, err := c.readPayload(r, cl, eventInstall)
 	if err != nil {
 		return mailwiki.Registration{}, err
 	}
@@ -199,7 +207,7 @@ func (c *Connect) install(r *http.Request) (mailwiki.Registration, error) {
 func (c *Connect) serveUninstalled(w http.ResponseWriter, r *http.Request) {
 	clientKey, err := c.uninstall(r)
 	if err != nil {
-		c.fail(w, r, "uninstall", err)
+		c.fail(w, r, eventUninstall, err)
 		return
 	}
 	c.log.Info("connect: uninstalled", "client_key", clientKey)
@@ -207,11 +215,11 @@ func (c *Connect) serveUninstalled(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Connect) uninstall(r *http.Request) (string, error) {
-	cl, err := c.verifyLifecycle(r)
+	cl, err := c.verifyLifecycle(r, eventUninstall)
 	if err != nil {
 		return "", err
 	}
-	p, err := c.readPayload(r, cl, "uninstalled")
+	p, err := c.readPayload(r, cl, eventUninstall)
 	if err != nil {
 		return "", err
 	}

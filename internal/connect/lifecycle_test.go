@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -49,6 +48,9 @@ func TestForgedInstallRefused(t *testing.T) {
 		token func(t *testing.T) string
 		keys  func(b *bundle) // breaks the key service
 		want  string          // in the error message
+		// temporary: the token could not be checked now (the message says
+		// so, rather than "not signed")
+		temporary bool
 	}{
 		{name: "no token", token: func(*testing.T) string { return "" }, want: "missing JWT"},
 		{name: "wrong key", want: "bad signature", token: func(t *testing.T) string {
@@ -127,10 +129,13 @@ func TestForgedInstallRefused(t *testing.T) {
 			return signRS256(t, hostKey(), testKid, c)
 		}},
 		{name: "malformed", want: "malformed", token: func(*testing.T) string { return "not.a.jwt" }},
-		{name: "key service answers 500", want: "key service unavailable",
+		{name: "key service answers 500", want: "key service unavailable", temporary: true,
 			keys:  func(b *bundle) { b.keys.status.Store(http.StatusInternalServerError) },
 			token: func(t *testing.T) string { return signRS256(t, hostKey(), testKid, good()) }},
-		{name: "key service down", want: "key service unavailable",
+		{name: "key service answers 429", want: "key service unavailable", temporary: true,
+			keys:  func(b *bundle) { b.keys.status.Store(http.StatusTooManyRequests) },
+			token: func(t *testing.T) string { return signRS256(t, hostKey(), testKid, good()) }},
+		{name: "key service down", want: "key service unavailable", temporary: true,
 			keys:  func(b *bundle) { b.keys.srv.Close() },
 			token: func(t *testing.T) string { return signRS256(t, hostKey(), testKid, good()) }},
 		{name: "key service answers garbage", want: "invalid key",
@@ -149,8 +154,12 @@ func TestForgedInstallRefused(t *testing.T) {
 				t.Fatalf("status %d, want 401; body %s", rec.Code, rec.Body)
 			}
 			msg := errorBody(t, rec)
-			if !strings.HasPrefix(msg, lifecycleRefused) || !strings.Contains(msg, tt.want) {
-				t.Errorf("error %q, want it to contain %q", msg, tt.want)
+			prefix := "install" + notSigned + ": "
+			if tt.temporary {
+				prefix = "install" + notVerified + ": "
+			}
+			if !strings.HasPrefix(msg, prefix) || !strings.Contains(msg, tt.want) {
+				t.Errorf("error %q, want %q… containing %q", msg, prefix, tt.want)
 			}
 			if strings.Contains(rec.Body.String(), "attacker-secret") {
 				t.Error("the response echoes the secret")
@@ -322,8 +331,12 @@ func TestUninstall(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
 			b.install(t, "host-secret-0123456789")
-			if rec := b.callback(t, UninstalledPath, token(t), body()); rec.Code != http.StatusUnauthorized {
+			rec := b.callback(t, UninstalledPath, token(t), body())
+			if rec.Code != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401", rec.Code)
+			}
+			if msg := errorBody(t, rec); !strings.HasPrefix(msg, "uninstall callback not signed by the host: ") {
+				t.Errorf("error %q, want it to name the uninstall callback", msg)
 			}
 			if b.registry.uninstalls != 0 || b.registry.count() != 1 {
 				t.Error("uninstalled by a forged callback")
@@ -353,75 +366,6 @@ func TestInstallUnderBasePath(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusNoContent {
 		t.Fatalf("status %d, body %s", rec.Code, rec.Body)
-	}
-}
-
-func TestDescriptor(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	rec := httptest.NewRecorder()
-	b.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, testBaseURL+DescriptorPath, nil))
-	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
-		t.Fatalf("status %d, content type %q", rec.Code, rec.Header().Get("Content-Type"))
-	}
-	var d map[string]any
-	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{
-		"key":            testAppKey,
-		"name":           "mailwiki",
-		"description":    descriptorDescription,
-		"baseUrl":        testBaseURL,
-		"vendor":         map[string]any{"name": "mailwiki", "url": testBaseURL},
-		"authentication": map[string]any{"type": "jwt"},
-		"lifecycle":      map[string]any{"installed": "/connect/installed", "uninstalled": "/connect/uninstalled"},
-		"scopes":         []any{"READ", "WRITE"},
-		"apiMigrations":  map[string]any{"signed-install": true, "context-qsh": true},
-		"modules": map[string]any{"adminPages": []any{map[string]any{
-			"key": "mailwiki-admin", "name": map[string]any{"value": "mailwiki"}, "url": "/admin/",
-		}}},
-	}
-	for k, v := range want {
-		if got, _ := json.Marshal(d[k]); string(got) != mustJSON(t, v) {
-			t.Errorf("%s = %s, want %s", k, got, mustJSON(t, v))
-		}
-	}
-	if extra := slicesDiff(maps.Keys(d), want); len(extra) > 0 {
-		t.Errorf("unexpected fields %v", extra)
-	}
-}
-
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func slicesDiff(keys func(func(string) bool), want map[string]any) []string {
-	var extra []string
-	for k := range keys {
-		if _, ok := want[k]; !ok {
-			extra = append(extra, k)
-		}
-	}
-	return extra
-}
-
-func TestHandlerMethods(t *testing.T) {
-	t.Parallel()
-	b := setup(t)
-	for _, tc := range []struct{ method, path string }{
-		{http.MethodGet, InstalledPath}, {http.MethodPost, DescriptorPath}, {http.MethodGet, UninstalledPath},
-	} {
-		rec := httptest.NewRecorder()
-		b.handler.ServeHTTP(rec, httptest.NewRequest(tc.method, testBaseURL+tc.path, nil))
-		if rec.Code != http.StatusMethodNotAllowed {
-			t.Errorf("%s %s: status %d, want 405", tc.method, tc.path, rec.Code)
-		}
 	}
 }
 

@@ -31,32 +31,32 @@ type payload struct {
 	EventType    string `json:"eventType"`
 }
 
-// readPayload reads and checks the body of a verified callback: at most
-// maxPayloadBytes of JSON, key our app key, clientKey the token's iss,
-// eventType (when sent) the expected one.
-func (c *Connect) readPayload(r *http.Request, cl *claims, eventType string) (payload, error) {
+// readPayload reads and checks the body of a verified callback of ev: at
+// most maxPayloadBytes of JSON, key our app key, clientKey the token's iss,
+// eventType (when sent) ev's. Its errors name ev.
+func (c *Connect) readPayload(r *http.Request, cl *claims, ev event) (payload, error) {
 	var p payload
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxPayloadBytes))
 	if err := dec.Decode(&p); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return p, mailwiki.Errorf(mailwiki.ETOOLARGE, "lifecycle payload over %d bytes", maxPayloadBytes)
+			return p, mailwiki.Errorf(mailwiki.ETOOLARGE, "%s callback payload over %d bytes", ev, maxPayloadBytes)
 		}
-		return p, &mailwiki.Error{Code: mailwiki.EINVALID, Message: "lifecycle payload is not valid JSON", Err: err}
+		return p, &mailwiki.Error{Code: mailwiki.EINVALID, Message: string(ev) + " callback payload is not valid JSON", Err: err}
 	}
 	switch {
 	case p.Key != c.appKey:
-		return p, mailwiki.Errorf(mailwiki.EINVALID, "lifecycle payload is for another app key")
+		return p, mailwiki.Errorf(mailwiki.EINVALID, "%s callback payload is for another app key", ev)
 	case p.ClientKey == "" || p.ClientKey != cl.Issuer:
-		return p, refused("clientKey does not match the token's issuer", nil)
-	case p.EventType != "" && p.EventType != eventType:
-		return p, mailwiki.Errorf(mailwiki.EINVALID, "lifecycle payload eventType must be %q", eventType)
+		return p, ev.refused("clientKey does not match the token's issuer", nil)
+	case p.EventType != "" && p.EventType != ev.eventType():
+		return p, mailwiki.Errorf(mailwiki.EINVALID, "%s callback payload eventType must be %q", ev, ev.eventType())
 	}
 	return p, nil
 }
 
 // registration checks an install payload and returns the registration to
-// store.
+// store; its errors name the install callback.
 func (c *Connect) registration(p payload) (mailwiki.Registration, error) {
 	site, err := c.siteURL(p.BaseURL)
 	if err != nil {
@@ -64,9 +64,9 @@ func (c *Connect) registration(p payload) (mailwiki.Registration, error) {
 	}
 	switch {
 	case p.SharedSecret == "":
-		return mailwiki.Registration{}, mailwiki.Errorf(mailwiki.EINVALID, "lifecycle payload has no sharedSecret")
+		return mailwiki.Registration{}, mailwiki.Errorf(mailwiki.EINVALID, "install callback payload has no sharedSecret")
 	case p.ProductType != "confluence":
-		return mailwiki.Registration{}, mailwiki.Errorf(mailwiki.EINVALID, "lifecycle payload productType must be \"confluence\"")
+		return mailwiki.Registration{}, mailwiki.Errorf(mailwiki.EINVALID, "install callback payload productType must be \"confluence\"")
 	}
 	now := c.now()
 	return mailwiki.Registration{
@@ -93,7 +93,7 @@ func (c *Connect) siteURL(raw string) (*url.URL, error) {
 	ok := err == nil && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == "" &&
 		(u.Scheme == "https" || (u.Scheme == "http" && c.allowInsecure))
 	if !ok {
-		return nil, mailwiki.Errorf(mailwiki.EINVALID, "lifecycle payload baseUrl must be an https URL")
+		return nil, mailwiki.Errorf(mailwiki.EINVALID, "install callback payload baseUrl must be an https URL")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	u.RawPath = ""

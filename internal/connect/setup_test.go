@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -145,6 +146,8 @@ type bundle struct {
 	connect  *Connect
 	registry *fakeRegistry
 	keys     *keyServer
+	clock    *clock // starts at testNow; tokens are made for testNow
+	logs     *logRecorder
 	handler  http.Handler
 }
 
@@ -152,18 +155,65 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	ks := newKeyServer(t, map[string][]byte{testKid: publicPEM(t, hostKey())})
 	reg := newFakeRegistry()
+	clk := &clock{now: testNow}
+	logs := &logRecorder{}
 	c, err := New(Options{
 		AppKey:     testAppKey,
 		BaseURL:    testBaseURL,
 		KeyBaseURL: ks.srv.URL,
 		KeyClient:  ks.srv.Client(),
 		Registry:   reg,
-		Now:        func() time.Time { return testNow },
+		Logger:     slog.New(logs),
+		Now:        clk.Now,
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	return &bundle{connect: c, registry: reg, keys: ks, handler: c.Handler()}
+	return &bundle{connect: c, registry: reg, keys: ks, clock: clk, logs: logs, handler: c.Handler()}
+}
+
+// logRecorder is a slog.Handler that keeps every record, at every level.
+type logRecorder struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler            { return l }
+
+func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = append(l.records, r.Clone())
+	return nil
+}
+
+// at returns the records of level.
+func (l *logRecorder) at(level slog.Level) []slog.Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []slog.Record
+	for _, r := range l.records {
+		if r.Level == level {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// attr returns the value of r's attribute key, and whether it has one.
+func attr(r slog.Record, key string) (slog.Value, bool) {
+	var v slog.Value
+	var found bool
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v, found = a.Value, true
+			return false
+		}
+		return true
+	})
+	return v, found
 }
 
 // hostClaims are the claims the host puts in a lifecycle callback's token.

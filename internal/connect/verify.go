@@ -15,16 +15,55 @@ import (
 // clockLeeway is the clock skew tolerated on exp and iat.
 const clockLeeway = 30 * time.Second
 
-// Safe message prefixes of refusals.
+// contextRefused is the safe message prefix of context JWT refusals.
+const contextRefused = "admin session not authenticated"
+
+// event is the lifecycle callback being verified: it names the callback in
+// every refusal ("uninstall callback not signed by the host: bad
+// signature").
+type event string
+
 const (
-	lifecycleRefused = "install callback not signed by the host"
-	contextRefused   = "admin session not authenticated"
+	eventInstall   event = "install"
+	eventUninstall event = "uninstall"
 )
 
-// refused returns the EUNAUTHORIZED error for a lifecycle callback the app
+// Safe message suffixes of lifecycle refusals, after the event: the token
+// is not the host's, or it cannot be checked now (the key service is down
+// or busy; temporary).
+const (
+	notSigned   = " callback not signed by the host"
+	notVerified = " callback cannot be verified now"
+)
+
+// eventType is the payload's eventType of ev.
+func (ev event) eventType() string {
+	if ev == eventUninstall {
+		return "uninstalled"
+	}
+	return "installed"
+}
+
+// refused returns the EUNAUTHORIZED error for a callback of ev the app
 // cannot trust; reason is safe to show, err is for logs.
-func refused(reason string, err error) *mailwiki.Error {
-	return &mailwiki.Error{Code: mailwiki.EUNAUTHORIZED, Message: lifecycleRefused + ": " + reason, Err: err}
+func (ev event) refused(reason string, err error) *mailwiki.Error {
+	return &mailwiki.Error{Code: mailwiki.EUNAUTHORIZED, Message: string(ev) + notSigned + ": " + reason, Err: err}
+}
+
+// keyRefusal words a key source's refusal (a bare reason) for ev, keeping
+// its temporary flag and retry delay; a temporary one says the callback
+// could not be verified rather than that it was not signed.
+func (ev event) keyRefusal(err error) *mailwiki.Error {
+	var e *mailwiki.Error
+	if !errors.As(err, &e) {
+		return ev.refused("key service unavailable", err)
+	}
+	r := ev.refused(e.Message, e.Err)
+	if e.Temporary {
+		r.Message = string(ev) + notVerified + ": " + e.Message
+	}
+	r.Temporary, r.RetryAfter = e.Temporary, e.RetryAfter
+	return r
 }
 
 // contextError returns the EUNAUTHORIZED error for a context JWT the app
@@ -53,21 +92,21 @@ func bearer(r *http.Request) string {
 // containing the app's base URL, exp in the future and iat present (within
 // clockLeeway), qsh the QSH of r relative to the base URL's path, iss (the
 // client key) present. It returns the claims; the caller checks iss against
-// the body's clientKey.
-func (c *Connect) verifyLifecycle(r *http.Request) (*claims, error) {
+// the body's clientKey. Refusals name ev.
+func (c *Connect) verifyLifecycle(r *http.Request, ev event) (*claims, error) {
 	raw := bearer(r)
 	if raw == "" {
-		return nil, refused("missing JWT", nil)
+		return nil, ev.refused("missing JWT", nil)
 	}
 	if err := checkAlg(raw, "RS256"); err != nil {
-		return nil, refused(err.Error(), nil)
+		return nil, ev.refused(err.Error(), nil)
 	}
 	var cl claims
-	_, err := jwt.ParseWithClaims(raw, &cl, c.hostKey(r.Context()), c.parserOptions("RS256")...)
+	_, err := jwt.ParseWithClaims(raw, &cl, c.hostKey(r.Context(), ev), c.parserOptions("RS256")...)
 	if err != nil {
-		return nil, classify(err, refused)
+		return nil, classify(err, ev.refused)
 	}
-	if err := c.checkLifecycleClaims(r, &cl); err != nil {
+	if err := c.checkLifecycleClaims(r, ev, &cl); err != nil {
 		return nil, err
 	}
 	return &cl, nil
@@ -89,30 +128,34 @@ func checkAlg(raw, alg string) error {
 
 // hostKey is the keyfunc of lifecycle tokens: RS256 and a kid, whose key
 // comes from the key service.
-func (c *Connect) hostKey(ctx context.Context) jwt.Keyfunc {
+func (c *Connect) hostKey(ctx context.Context, ev event) jwt.Keyfunc {
 	return func(t *jwt.Token) (any, error) {
 		if t.Method.Alg() != "RS256" {
-			return nil, refused("algorithm not allowed", nil)
+			return nil, ev.refused("algorithm not allowed", nil)
 		}
 		kid, _ := t.Header["kid"].(string)
 		if kid == "" {
-			return nil, refused("missing key id", nil)
+			return nil, ev.refused("missing key id", nil)
 		}
-		return c.keys.Key(ctx, kid)
+		key, err := c.keys.Key(ctx, kid)
+		if err != nil {
+			return nil, ev.keyRefusal(err)
+		}
+		return key, nil
 	}
 }
 
 // checkLifecycleClaims checks the claims jwt does not: aud, iat, iss, qsh.
-func (c *Connect) checkLifecycleClaims(r *http.Request, cl *claims) error {
+func (c *Connect) checkLifecycleClaims(r *http.Request, ev event, cl *claims) error {
 	switch {
 	case !c.audienceOK(cl.Audience):
-		return refused("wrong audience", nil)
+		return ev.refused("wrong audience", nil)
 	case cl.IssuedAt == nil:
-		return refused("missing iat", nil)
+		return ev.refused("missing iat", nil)
 	case cl.Issuer == "":
-		return refused("missing iss", nil)
+		return ev.refused("missing iss", nil)
 	case cl.QSH != QSH(r.Method, r.URL, c.basePath):
-		return refused("query string hash does not match the request", nil)
+		return ev.refused("query string hash does not match the request", nil)
 	}
 	return nil
 }
