@@ -48,15 +48,14 @@ func demo(ctx context.Context, args []string) error {
 	if site == "" {
 		site = *sandboxURL
 	}
-	printNextSteps(m.SMTPAddr(), site)
+	adminURL := ""
 	if *hosted {
-		adminURL, err := m.InstallDemoApp(ctx, site)
-		if err != nil {
+		if adminURL, err = m.InstallDemoApp(ctx, site); err != nil {
 			m.Close()
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "mailwiki is installed into the sandbox as a Connect app; its administrator configures addresses at\n  %s\n\n", adminURL)
 	}
+	printNextSteps(m.SMTPAddr(), site, adminURL)
 	if kept > 0 {
 		where := filepath.Join(*dataDir, app.DemoSandboxFile)
 		if *sandboxURL != "" {
@@ -127,8 +126,12 @@ func sendSample(ctx context.Context, smtpAddr string) {
 	}
 }
 
-func printNextSteps(smtpAddr, site string) {
+func printNextSteps(smtpAddr, site, adminURL string) {
 	host, port := splitAddr(smtpAddr)
+	hosted := ""
+	if adminURL != "" {
+		hosted = "mailwiki is installed into the sandbox as a Connect app (the hosted mode); the site's\nadministrator adds addresses, targets and secure senders at\n  " + adminURL + "\n"
+	}
 	fmt.Fprintf(os.Stderr, `
 mailwiki demo is running.
 
@@ -145,8 +148,9 @@ Pages appear at %[2]s/  (spaces and pages, rendered)
 Read them through the API:
   curl -u %[5]s:%[6]s '%[2]s/rest/api/content?spaceKey=%[4]s&expand=body.storage'
 
+%[9]s
 Stop with Ctrl-C.
-`, smtpAddr, site, app.DemoAddress, sandbox.DemoSpaceKey, sandbox.DemoUser, sandbox.DemoToken, host, port)
+`, smtpAddr, site, app.DemoAddress, sandbox.DemoSpaceKey, sandbox.DemoUser, sandbox.DemoToken, host, port, hosted)
 }
 
 func splitAddr(addr string) (string, string) {
