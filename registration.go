@@ -12,26 +12,33 @@ const (
 
 // Registration is an installed tenant as the server keeps it (promise P1):
 // the site, how to authenticate to it and since when. Secret is the shared
-// secret of a Connect install (or a Forge installation's credential): in
-// memory it is plaintext; a TenantStore only ever holds it sealed.
+// secret of a Connect install, or a Forge installation's app system token
+// (which expires at SecretExpiresAt): in memory it is plaintext; a
+// TenantStore only ever holds it sealed.
 type Registration struct {
-	Tenant             // ID is the Connect client key or the Forge installation id
-	AppKey      string // the app key the site installed (Connect)
+	Tenant             // ID is the Connect client key or the Forge installation id (a UUID)
+	AppKey      string // the app key the site installed (Connect), or the app id (Forge)
+	CloudID     string // the site's cloud id (Forge; stable across reinstalls)
 	Secret      []byte
-	State       string
-	InstalledAt time.Time
-	UpdatedAt   time.Time
+	// SecretExpiresAt is when Secret stops working; zero: it does not
+	// expire (a Connect shared secret).
+	SecretExpiresAt time.Time
+	State           string
+	InstalledAt     time.Time
+	UpdatedAt       time.Time
 }
 
 // StoredRegistration is a Registration as a TenantStore holds it: the
 // secret sealed (see Sealer) under the key SecretKeyID names.
 type StoredRegistration struct {
 	Tenant
-	AppKey       string
-	SealedSecret []byte
-	State        string
-	InstalledAt  time.Time
-	UpdatedAt    time.Time
+	AppKey          string
+	CloudID         string
+	SealedSecret    []byte
+	SecretExpiresAt time.Time
+	State           string
+	InstalledAt     time.Time
+	UpdatedAt       time.Time
 }
 
 // Kinds of keyed hash a tenant owns (promises P10, P11).

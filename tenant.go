@@ -9,7 +9,7 @@ import (
 const (
 	ModeToken   = "token"   // API token (Cloud, basic auth) or personal access token (Data Center, bearer)
 	ModeConnect = "connect" // Atlassian Connect: installed from the site, configured in it
-	ModeForge   = "forge"   // Forge Remote (not built yet)
+	ModeForge   = "forge"   // Forge Remote: a Forge app whose backend is mailwiki
 )
 
 // Confluence flavors: which REST API a tenant's site speaks.

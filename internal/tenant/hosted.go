@@ -129,6 +129,12 @@ func (h *Hosted) HTTPClient(ctx context.Context, t mailwiki.Tenant) (*http.Clien
 	return &http.Client{Transport: h.Sign(r, base), Timeout: 5 * time.Minute}, nil
 }
 
+// expiresSooner reports whether a token expiring at a would be replaced by
+// one expiring at b (zero: never) for the worse.
+func expiresSooner(a, b time.Time) bool {
+	return !a.IsZero() && (b.IsZero() || a.Before(b))
+}
+
 // registration returns an installed tenant with its secret opened.
 func (h *Hosted) registration(ctx context.Context, id string) (mailwiki.Registration, error) {
 	s, err := h.Store.Registration(ctx, id)
@@ -140,28 +146,40 @@ func (h *Hosted) registration(ctx context.Context, id string) (mailwiki.Registra
 		return mailwiki.Registration{}, &mailwiki.Error{Code: mailwiki.ECONFIG, Temporary: true,
 			Message: "the tenant's shared secret cannot be opened: is its master key still configured?", Err: err}
 	}
-	return mailwiki.Registration{Tenant: s.Tenant, AppKey: s.AppKey, Secret: secret, State: s.State,
-		InstalledAt: s.InstalledAt, UpdatedAt: s.UpdatedAt}, nil
+	return mailwiki.Registration{Tenant: s.Tenant, AppKey: s.AppKey, CloudID: s.CloudID, Secret: secret,
+		SecretExpiresAt: s.SecretExpiresAt, State: s.State, InstalledAt: s.InstalledAt, UpdatedAt: s.UpdatedAt}, nil
 }
 
-// Install stores a verified installation, or replaces the registration of
-// a reinstalled site (the host signed it; its new secret is kept). Hashes
-// and the site's configuration stay.
+// Install stores a verified installation, or updates the registration of
+// one already known: a reinstalled Connect site (the host signed it; its
+// new secret is kept), or a Forge installation calling with its app system
+// token (the token that lasts longer is kept; a call without one keeps the
+// held token). Hashes and the site's configuration stay.
 func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
 	now := h.Now().UTC()
+	installed, fresh := now, true
+	old, err := h.Store.Registration(ctx, r.ID)
+	switch {
+	case err == nil:
+		installed, fresh = old.InstalledAt, false
+		if r.Secret == nil || expiresSooner(r.SecretExpiresAt, old.SecretExpiresAt) {
+			// A Forge call without a token, or with an older one
+			// than held: keep the one we have.
+			if r.Secret, err = h.Sealer.Open(old.SealedSecret, []byte(r.ID)); err != nil {
+				return err
+			}
+			r.SecretExpiresAt = old.SecretExpiresAt
+		}
+	case mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND:
+		return err
+	}
 	sealed, err := h.Sealer.Seal(r.Secret, []byte(r.ID))
 	if err != nil {
 		return err
 	}
-	installed := now
-	if old, err := h.Store.Registration(ctx, r.ID); err == nil {
-		installed = old.InstalledAt
-	} else if mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND {
-		return err
-	}
-	err = h.Store.SaveRegistration(ctx, mailwiki.StoredRegistration{Tenant: r.Tenant, AppKey: r.AppKey, SealedSecret: sealed,
-		State: mailwiki.StateInstalled, InstalledAt: installed, UpdatedAt: now})
-	if err == nil {
+	err = h.Store.SaveRegistration(ctx, mailwiki.StoredRegistration{Tenant: r.Tenant, AppKey: r.AppKey, CloudID: r.CloudID,
+		SealedSecret: sealed, SecretExpiresAt: r.SecretExpiresAt, State: mailwiki.StateInstalled, InstalledAt: installed, UpdatedAt: now})
+	if err == nil && fresh {
 		h.Logger.Info("tenant installed", "tenant", r.ID, "mode", r.Mode, "base_url", r.BaseURL)
 	}
 	return err

@@ -44,11 +44,13 @@ func testRegistrationRoundTrip(t *testing.T, s Store) {
 	in := reg("a")
 	must(t, s.SaveRegistration(ctx, in))
 	in.SealedSecret, in.UpdatedAt = []byte("rotated"), in.UpdatedAt.Add(time.Hour)
+	in.CloudID, in.SecretExpiresAt = "cloud-1", in.UpdatedAt.Add(4*time.Hour)
 	must(t, s.SaveRegistration(ctx, in))
 	got, err := s.Registration(ctx, "a")
 	must(t, err)
 	if got.ID != "a" || got.BaseURL != in.BaseURL || string(got.SealedSecret) != "rotated" || !got.UpdatedAt.Equal(in.UpdatedAt) ||
-		!got.InstalledAt.Equal(in.InstalledAt) || got.Mode != mailwiki.ModeConnect || got.AppKey != "mailwiki" {
+		!got.InstalledAt.Equal(in.InstalledAt) || got.Mode != mailwiki.ModeConnect || got.AppKey != "mailwiki" ||
+		got.CloudID != "cloud-1" || !got.SecretExpiresAt.Equal(in.SecretExpiresAt) {
 		t.Fatalf("got %+v, want %+v", got, in)
 	}
 	must(t, s.SaveRegistration(ctx, reg("b")))
