@@ -16,10 +16,10 @@ const (
 // (which expires at SecretExpiresAt): in memory it is plaintext; a
 // TenantStore only ever holds it sealed.
 type Registration struct {
-	Tenant             // ID is the Connect client key or the Forge installation id (a UUID)
-	AppKey      string // the app key the site installed (Connect), or the app id (Forge)
-	CloudID     string // the site's cloud id (Forge; stable across reinstalls)
-	Secret      []byte
+	Tenant         // ID is the Connect client key or the Forge installation id (a UUID)
+	AppKey  string // the app key the site installed (Connect), or the app id (Forge)
+	CloudID string // the site's cloud id (Forge; stable across reinstalls)
+	Secret  []byte
 	// SecretExpiresAt is when Secret stops working; zero: it does not
 	// expire (a Connect shared secret).
 	SecretExpiresAt time.Time
