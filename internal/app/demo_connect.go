@@ -37,11 +37,11 @@ func DemoConnectConfig(cfg *config.Config) error {
 	c := &cfg.Connect
 	c.Enabled, c.AllowInsecureHTTP = true, true
 	c.BaseURL = LocalHTTPBaseURL
-	c.MailDomains = []string{DemoDomain}
+	cfg.Hosted.MailDomains = []string{DemoDomain}
 	c.KeyBaseURL = SandboxBaseURL + "/sandbox/connect-keys"
 	c.HostScriptURL = SandboxBaseURL + "/wiki/atlassian-connect/all.js"
-	c.HashKeys = map[string]config.Secret{"demo": {Value: key}}
-	c.PrimaryHashKey = "demo"
+	cfg.Hosted.HashKeys = map[string]config.Secret{"demo": {Value: key}}
+	cfg.Hosted.PrimaryHashKey = "demo"
 	return nil
 }
 

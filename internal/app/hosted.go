@@ -24,12 +24,12 @@ func (m *Main) buildTenants() (mailwiki.TenantService, error) {
 	if !m.Config.Connect.Enabled {
 		return declared, nil
 	}
-	c := m.Config.Connect
-	hasher, err := tenant.NewHasher(c.PrimaryHashKey, m.Config.HashKeys())
+	c, hc := m.Config.Connect, m.Config.Hosted
+	hasher, err := tenant.NewHasher(hc.PrimaryHashKey, m.Config.HashKeys())
 	if err != nil {
-		return nil, fmt.Errorf("connect.hash_keys: %w", err)
+		return nil, fmt.Errorf("hosted.hash_keys: %w", err)
 	}
-	h := &tenant.Hosted{Store: m.tenantStore, Sealer: m.keys, Hash: hasher, MailDomains: c.MailDomains, Declared: declared,
+	h := &tenant.Hosted{Store: m.tenantStore, Sealer: m.keys, Hash: hasher, MailDomains: hc.MailDomains, Declared: declared,
 		Purge: m.purgeTenant, Now: m.Now, Logger: m.Logger.With("component", "tenants"),
 		Sign: func(r mailwiki.Registration, base http.RoundTripper) http.RoundTripper {
 			return connect.Transport(r.AppKey, r.Secret, r.BaseURL, base, m.Now)
@@ -43,7 +43,7 @@ func (m *Main) buildTenants() (mailwiki.TenantService, error) {
 		return confluence.New(t.BaseURL, hc, confluence.Options{AllowInsecureHTTP: t.AllowInsecureHTTP, Flavor: confluence.Cloud,
 			Logger: m.Logger, OnRequest: m.metrics.RecordConfluenceRequest})
 	}
-	h.Configs = &confluence.ConfigStore{AppKey: c.AppKey, Client: client, TTL: c.ConfigCacheTTL, Now: m.Now, Logger: m.Logger}
+	h.Configs = &confluence.ConfigStore{AppKey: c.AppKey, Client: client, TTL: hc.ConfigCacheTTL, Now: m.Now, Logger: m.Logger}
 	h.Site = func(ctx context.Context, t mailwiki.Tenant) (tenant.Site, error) { return client(ctx, t) }
 	app, err := connect.New(connect.Options{AppKey: c.AppKey, Name: "mailwiki", BaseURL: c.BaseURL, KeyBaseURL: c.KeyBaseURL,
 		Registry: h, Logger: m.Logger.With("component", "connect"), Now: m.Now, AdminPageURL: "/admin/",

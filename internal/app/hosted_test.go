@@ -44,7 +44,7 @@ func startHosted(t *testing.T, tweak func(*config.Config)) *hostedBundle {
 		if err := app.DemoConnectConfig(c); err != nil {
 			t.Fatal(err)
 		}
-		c.Connect.ConfigCacheTTL = 50 * time.Millisecond
+		c.Hosted.ConfigCacheTTL = 50 * time.Millisecond
 		if tweak != nil {
 			tweak(c)
 		}

@@ -22,7 +22,9 @@ type Config struct {
 	Queue     Queue     `yaml:"queue"`
 	Log       Log       `yaml:"log"`
 	Tenants   []Tenant  `yaml:"tenants"`
+	Hosted    Hosted    `yaml:"hosted"`
 	Connect   Connect   `yaml:"connect"`
+	Forge     Forge     `yaml:"forge"`
 	Retention Retention `yaml:"retention"`
 	Notify    Notify    `yaml:"notify"`
 }
@@ -149,6 +151,8 @@ func Default() Config {
 			MemoryBudget: 1 << 30},
 		Log:       Log{Level: "info"},
 		Retention: Retention{MessageMaxAge: 48 * time.Hour},
+		Hosted:    defaultHosted(),
 		Connect:   defaultConnect(),
+		Forge:     defaultForge(),
 	}
 }

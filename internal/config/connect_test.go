@@ -12,10 +12,11 @@ data_dir: /tmp/mw
 smtp:
   listen: 127.0.0.1:2525
   domain: mx.example.com
+hosted:
+  mail_domains: [wiki.example.com]
 connect:
   enabled: true
   base_url: https://mailwiki.example.com
-  mail_domains: [wiki.example.com]
 `
 
 // TestLoadHostedMode: the hosted mode needs no declared tenant; its hash
@@ -30,9 +31,9 @@ func TestLoadHostedMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := cfg.Connect
-	if c.MailDomains[0] != "wiki.example.com" || c.PrimaryHashKey != "h1" || len(cfg.HashKeys()["h1"]) != 32 || c.AppKey != "mailwiki" ||
-		c.KeyBaseURL != "https://connect-install-keys.atlassian.com" || c.ConfigCacheTTL.Seconds() != 10 {
+	c, h := cfg.Connect, cfg.Hosted
+	if h.MailDomains[0] != "wiki.example.com" || h.PrimaryHashKey != "h1" || len(cfg.HashKeys()["h1"]) != 32 || c.AppKey != "mailwiki" ||
+		c.KeyBaseURL != "https://connect-install-keys.atlassian.com" || h.ConfigCacheTTL.Seconds() != 10 {
 		t.Fatalf("hosted configuration %+v", c)
 	}
 	dump, _ := cfg.Dump()
@@ -45,17 +46,17 @@ func TestLoadHostedMode(t *testing.T) {
 // is reported with the key and what to do.
 func TestLoadHostedModeSaysWhatToChange(t *testing.T) {
 	t.Parallel()
-	yaml := strings.NewReplacer("https://mailwiki.example.com", "http://mailwiki.example.com", "[wiki.example.com]", "[wiki@example.com]").Replace(hostedYAML) +
-		"  config_cache_ttl: 5m\n"
+	yaml := strings.NewReplacer("https://mailwiki.example.com", "http://mailwiki.example.com", "[wiki.example.com]", "[wiki@example.com]",
+		"hosted:\n", "hosted:\n  config_cache_ttl: 5m\n").Replace(hostedYAML)
 	_, err := config.Load(write(t, "c.yaml", yaml), env(map[string]string{"MAILWIKI_MASTER_KEY": key}))
 	if err == nil {
 		t.Fatal("accepted")
 	}
 	for _, want := range []string{
 		`connect.base_url "http://mailwiki.example.com" uses plain HTTP`,
-		`connect.mail_domains: "wiki@example.com" is not a lower-case domain`,
-		"connect.config_cache_ttl = 5m0s",
-		"connect.hash_keys is empty: set MAILWIKI_HASH_KEY",
+		`hosted.mail_domains: "wiki@example.com" is not a domain name`,
+		"hosted.config_cache_ttl = 5m0s",
+		"hosted.hash_keys is empty: set MAILWIKI_HASH_KEY",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)

@@ -32,8 +32,8 @@ func Load(path string, getenv Getenv) (Config, error) {
 		errs = problems
 	}
 	errs = append(errs, applyEnv(&cfg, getenv)...)
-	for i, d := range cfg.Connect.MailDomains { // domains are case-insensitive
-		cfg.Connect.MailDomains[i] = strings.ToLower(strings.TrimSpace(d))
+	for i, d := range cfg.Hosted.MailDomains { // domains are case-insensitive
+		cfg.Hosted.MailDomains[i] = strings.ToLower(strings.TrimSpace(d))
 	}
 	secretErrs := resolveSecrets(&cfg)
 	errs = append(errs, secretErrs...)
@@ -191,7 +191,7 @@ func applyEnv(cfg *Config, getenv Getenv) []error {
 		cfg.Spool.MasterKeys[id] = key
 		cfg.Spool.PrimaryKey = id
 	}
-	applyConnectEnv(&cfg.Connect, getenv)
+	applyHostedEnv(cfg, getenv)
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]
 		prefix := "MAILWIKI_TENANT_" + envName(t.ID) + "_"
@@ -246,9 +246,9 @@ func resolveSecrets(cfg *Config) []error {
 		read("spool.master_keys."+id, &k)
 		cfg.Spool.MasterKeys[id] = k
 	}
-	for id, k := range cfg.Connect.HashKeys {
-		read("connect.hash_keys."+id, &k)
-		cfg.Connect.HashKeys[id] = k
+	for id, k := range cfg.Hosted.HashKeys {
+		read("hosted.hash_keys."+id, &k)
+		cfg.Hosted.HashKeys[id] = k
 	}
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]

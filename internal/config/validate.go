@@ -60,8 +60,11 @@ func (c Config) validate() []error {
 			add("notify.from %q is not an address (e.g. \"Mail Delivery System <mailer-daemon@wiki.example.com>\")", c.Notify.From)
 		}
 	}
-	errs = append(errs, validateTenants(c.Tenants, c.Connect.Enabled)...)
+	installed := c.Connect.Enabled || c.Forge.Enabled
+	errs = append(errs, validateTenants(c.Tenants, installed)...)
+	errs = append(errs, c.Hosted.validate(installed)...)
 	errs = append(errs, c.Connect.validate()...)
+	errs = append(errs, c.Forge.validate()...)
 	return errs
 }
 
@@ -130,7 +133,7 @@ func (s Spool) validate() []error {
 func validateTenants(tenants []Tenant, connect bool) []error {
 	var errs []error
 	if len(tenants) == 0 && !connect {
-		errs = append(errs, fmt.Errorf("tenants is empty: add at least one Confluence site with its addresses, or enable connect (sites install mailwiki)"))
+		errs = append(errs, fmt.Errorf("tenants is empty: add at least one Confluence site with its addresses, or enable connect or forge (sites install mailwiki)"))
 	}
 	seenID := map[string]bool{}
 	seenAddr := map[string]string{}
