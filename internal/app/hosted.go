@@ -30,8 +30,11 @@ func (m *Main) buildTenants() (mailwiki.TenantService, error) {
 		return nil, fmt.Errorf("hosted.hash_keys: %w", err)
 	}
 	h := &tenant.Hosted{Store: m.tenantStore, Sealer: m.keys, Hash: hasher, MailDomains: hc.MailDomains, Declared: declared,
-		Purge: m.purgeTenant, Now: m.Now, Logger: m.Logger.With("component", "tenants"),
+		Purge: m.purgeTenant, Now: m.Now, Logger: m.Logger.With("component", "tenants"), Health: m.health,
 		Sign: func(r mailwiki.Registration, base http.RoundTripper) http.RoundTripper {
+			if r.Mode == mailwiki.ModeForge { // the app system token, to apiBaseUrl
+				return tenant.BearerAuth(string(r.Secret), base)
+			}
 			return connect.Transport(r.AppKey, r.Secret, r.BaseURL, base, m.Now)
 		},
 	}

@@ -49,6 +49,9 @@ type Hosted struct {
 	Logger *slog.Logger
 	// Base is the transport under the signing; nil: http.DefaultTransport.
 	Base http.RoundTripper
+	// Health learns when a Forge installation waits for a token and when
+	// it has one again (/readyz, mailwiki_tenant_healthy); may be nil.
+	Health mailwiki.TenantHealth
 
 	saves keyedLocks // one save of a site's configuration at a time
 }
@@ -122,6 +125,13 @@ func (h *Hosted) HTTPClient(ctx context.Context, t mailwiki.Tenant) (*http.Clien
 	if err != nil {
 		return nil, err
 	}
+	if !r.SecretExpiresAt.IsZero() && h.Now().Add(tokenMargin).After(r.SecretExpiresAt) {
+		if h.Health != nil {
+			h.Health.CredentialsRefused(t.ID, ErrWaitingForToken.Message)
+		}
+		h.Logger.Warn("tenant waits for a token from Forge; its messages stay queued", "tenant", t.ID, "expired", r.SecretExpiresAt)
+		return nil, ErrWaitingForToken
+	}
 	base := h.Base
 	if base == nil {
 		base = http.DefaultTransport
@@ -134,6 +144,16 @@ func (h *Hosted) HTTPClient(ctx context.Context, t mailwiki.Tenant) (*http.Clien
 func expiresSooner(a, b time.Time) bool {
 	return !a.IsZero() && (b.IsZero() || a.Before(b))
 }
+
+// tokenMargin is how long before its expiry a token is no longer used: a
+// delivery started with it must finish its calls.
+const tokenMargin = 2 * time.Minute
+
+// ErrWaitingForToken is the temporary error of a Forge installation whose
+// app system token has expired: its messages wait in the queue until Forge
+// calls again (the hourly scheduled trigger brings a fresh token).
+var ErrWaitingForToken = &mailwiki.Error{Code: mailwiki.EUNAUTHORIZED, Temporary: true,
+	Message: "waiting for a token from Forge: the next scheduled trigger or admin page call brings one"}
 
 // registration returns an installed tenant with its secret opened.
 func (h *Hosted) registration(ctx context.Context, id string) (mailwiki.Registration, error) {
@@ -179,10 +199,16 @@ func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
 	}
 	err = h.Store.SaveRegistration(ctx, mailwiki.StoredRegistration{Tenant: r.Tenant, AppKey: r.AppKey, CloudID: r.CloudID,
 		SealedSecret: sealed, SecretExpiresAt: r.SecretExpiresAt, State: mailwiki.StateInstalled, InstalledAt: installed, UpdatedAt: now})
-	if err == nil && fresh {
+	if err != nil {
+		return err
+	}
+	if fresh {
 		h.Logger.Info("tenant installed", "tenant", r.ID, "mode", r.Mode, "base_url", r.BaseURL)
 	}
-	return err
+	if h.Health != nil && !r.SecretExpiresAt.IsZero() && now.Add(tokenMargin).Before(r.SecretExpiresAt) {
+		h.Health.CredentialsAccepted(r.ID)
+	}
+	return nil
 }
 
 // Uninstall removes everything held for the tenant (promise P12): its

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -373,4 +375,83 @@ func TestSenderCandidates(t *testing.T) {
 			t.Errorf("%q: %q", bad, c)
 		}
 	}
+}
+
+type healthLog struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *healthLog) CredentialsRefused(id, reason string) {
+	l.mu.Lock()
+	l.events = append(l.events, "refused "+id+": "+reason)
+	l.mu.Unlock()
+}
+func (l *healthLog) CredentialsAccepted(id string) {
+	l.mu.Lock()
+	l.events = append(l.events, "accepted "+id)
+	l.mu.Unlock()
+}
+
+// TestForgeTokenLifecycle: a Forge installation's system token is kept
+// sealed with its expiry; an older token never replaces a newer one; once
+// it expires the tenant waits (temporary error, health refused) until a
+// call brings a fresh one.
+func TestForgeTokenLifecycle(t *testing.T) {
+	t.Parallel()
+	b := newHosted(t, map[string][]byte{"h1": key(1)}, "h1")
+	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+	b.h.Now = func() time.Time { return now }
+	health := &healthLog{}
+	b.h.Health = health
+	ctx := context.Background()
+	forge := func(token string, expires time.Time) {
+		t.Helper()
+		var secret []byte
+		if token != "" {
+			secret = []byte(token)
+		}
+		err := b.h.Install(ctx, mailwiki.Registration{Tenant: mailwiki.Tenant{ID: "inst-1", Mode: mailwiki.ModeForge,
+			BaseURL: "https://api.atlassian.com/ex/confluence/cloud-1/wiki", Flavor: mailwiki.FlavorCloud}, CloudID: "cloud-1",
+			Secret: secret, SecretExpiresAt: expires})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	forge("token-a", now.Add(3*time.Hour))
+	forge("token-old", now.Add(time.Hour)) // an older token arriving late
+	forge("", time.Time{})                 // a call without a token
+	if got, _ := b.h.Secret(ctx, "inst-1"); string(got) != "token-a" {
+		t.Fatalf("held token %q, want token-a", got)
+	}
+	tn, _ := b.h.Tenant(ctx, "inst-1")
+	if _, err := b.h.HTTPClient(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(3 * time.Hour)
+	_, err := b.h.HTTPClient(ctx, tn)
+	if !errors.Is(err, tenant.ErrWaitingForToken) || !mailwiki.IsTemporary(err) {
+		t.Fatalf("expired token: %v, want the temporary ErrWaitingForToken", err)
+	}
+	forge("token-b", now.Add(4*time.Hour))
+	if _, err := b.h.HTTPClient(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"accepted inst-1", "accepted inst-1", "accepted inst-1", "refused inst-1: " + tenant.ErrWaitingForToken.Message, "accepted inst-1"}
+	if strings.Join(health.events, "|") != strings.Join(want, "|") {
+		t.Fatalf("health %q, want %q", health.events, want)
+	}
+	if found := bytes.Contains(mustRead(t, b.dbPath), []byte("token-b")); found {
+		t.Fatal("the system token is stored in plaintext")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, _ := os.ReadFile(path + "-wal")
+	return append(data, wal...)
 }
