@@ -1,0 +1,2 @@
+// Package forge is the remote side of mailwiki's Forge app.
+package forge
