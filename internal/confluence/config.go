@@ -31,8 +31,8 @@ const (
 	MaxConfigTTL     = 60 * time.Second
 
 	configVersion = 1
-	// configShardBudget bounds one shard's property value, the JSON string
-	// with its quotes and escapes: well under MaxAppPropertyLen.
+	// configShardBudget bounds one shard's JSON string, quotes and escapes
+	// included: well under MaxAppPropertyLen, even wrapped as {"part":…}.
 	configShardBudget = 30000
 	// maxConfigShards bounds a configuration to about 3.8 MB of JSON; the
 	// configuration limits (mailwiki.MaxAddresses, MaxSenderEntries) keep a
@@ -56,6 +56,17 @@ type configIndex struct {
 // configuration (mailwiki.TenantConfig as JSON) lives in app properties of
 // the tenant's own site (promise P9), sharded past Confluence's 32 KB limit
 // on one value.
+//
+// # Property stores
+//
+// The tenant's mode chooses the store: a Forge tenant (mailwiki.ModeForge)
+// keeps its configuration in the Forge app's own properties (REST v2
+// /api/v2/app/properties, see ForgeAppProperty); any other tenant in the
+// Connect app properties of AppKey (/rest/atlassian-connect/1/addons/
+// {AppKey}/properties). One ConfigStore serves both kinds of tenants, with
+// the same keys, index, write order and guarantees; only a shard's value
+// differs: a JSON string for Connect, {"part": that string} for Forge, whose
+// values are documented as JSON objects. A reader takes either form.
 //
 // # Layout and write order
 //
@@ -86,7 +97,8 @@ type configIndex struct {
 // entry expires. Errors are not cached. A ConfigStore is safe for concurrent
 // use; it must not be copied after first use.
 type ConfigStore struct {
-	// AppKey is the Connect app key the properties belong to.
+	// AppKey is the Connect app key the properties of Connect tenants
+	// belong to; unused for Forge tenants.
 	AppKey string
 	// Client returns a client for the tenant's site.
 	Client func(ctx context.Context, t mailwiki.Tenant) (*Client, error)
@@ -122,11 +134,11 @@ func (s *ConfigStore) Config(ctx context.Context, t mailwiki.Tenant) (mailwiki.T
 	if cfg, ok := s.cached(t.ID); ok {
 		return cfg, nil
 	}
-	c, err := s.client(ctx, t)
+	p, err := s.properties(ctx, t)
 	if err != nil {
 		return mailwiki.TenantConfig{}, fmt.Errorf("confluence: read the configuration of tenant %q: %w", t.ID, err)
 	}
-	cfg, err := s.load(ctx, c)
+	cfg, err := s.load(ctx, p)
 	if err != nil {
 		return mailwiki.TenantConfig{}, fmt.Errorf("confluence: read the configuration of tenant %q: %w", t.ID, err)
 	}
@@ -138,11 +150,11 @@ func (s *ConfigStore) Config(ctx context.Context, t mailwiki.Tenant) (mailwiki.T
 // described on ConfigStore, and caches it. A failure before the index is
 // written leaves the previous configuration in force.
 func (s *ConfigStore) SaveConfig(ctx context.Context, t mailwiki.Tenant, cfg mailwiki.TenantConfig) error {
-	c, err := s.client(ctx, t)
+	p, err := s.properties(ctx, t)
 	if err == nil {
 		cfg = cloneConfig(cfg)
 		cfg.Normalize()
-		err = s.save(ctx, c, cfg)
+		err = s.save(ctx, p, cfg)
 	}
 	if err != nil {
 		s.forget(t.ID)
@@ -152,19 +164,12 @@ func (s *ConfigStore) SaveConfig(ctx context.Context, t mailwiki.Tenant, cfg mai
 	return nil
 }
 
-func (s *ConfigStore) client(ctx context.Context, t mailwiki.Tenant) (*Client, error) {
-	if s.Client == nil || strings.TrimSpace(s.AppKey) == "" {
-		return nil, configErrorf("confluence: the configuration store needs an app key and a client factory")
-	}
-	return s.Client(ctx, t)
-}
-
 // load reads the configuration, starting again once from the index when a
 // shard vanished under it (a concurrent save finished).
-func (s *ConfigStore) load(ctx context.Context, c *Client) (mailwiki.TenantConfig, error) {
-	cfg, err := s.read(ctx, c)
+func (s *ConfigStore) load(ctx context.Context, p propertyAPI) (mailwiki.TenantConfig, error) {
+	cfg, err := s.read(ctx, p)
 	if errors.Is(err, errShardGone) {
-		cfg, err = s.read(ctx, c)
+		cfg, err = s.read(ctx, p)
 	}
 	if errors.Is(err, errShardGone) {
 		return mailwiki.TenantConfig{}, corruptConfig(err)
@@ -172,14 +177,14 @@ func (s *ConfigStore) load(ctx context.Context, c *Client) (mailwiki.TenantConfi
 	return cfg, err
 }
 
-func (s *ConfigStore) read(ctx context.Context, c *Client) (mailwiki.TenantConfig, error) {
-	idx, found, err := s.readIndex(ctx, c)
+func (s *ConfigStore) read(ctx context.Context, p propertyAPI) (mailwiki.TenantConfig, error) {
+	idx, found, err := s.readIndex(ctx, p)
 	if err != nil || !found {
 		var empty mailwiki.TenantConfig
 		empty.Normalize()
 		return empty, err
 	}
-	data, err := s.readShards(ctx, c, idx)
+	data, err := s.readShards(ctx, p, idx)
 	if err != nil {
 		return mailwiki.TenantConfig{}, err
 	}
@@ -188,8 +193,8 @@ func (s *ConfigStore) read(ctx context.Context, c *Client) (mailwiki.TenantConfi
 
 // readIndex returns the index, found false when the site has none. An
 // index that cannot be read is a corrupt configuration.
-func (s *ConfigStore) readIndex(ctx context.Context, c *Client) (configIndex, bool, error) {
-	raw, err := c.AppProperty(ctx, s.AppKey, ConfigIndexKey)
+func (s *ConfigStore) readIndex(ctx context.Context, p propertyAPI) (configIndex, bool, error) {
+	raw, err := p.get(ctx, ConfigIndexKey)
 	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
 		return configIndex{}, false, nil
 	}
@@ -206,20 +211,20 @@ func (s *ConfigStore) readIndex(ctx context.Context, c *Client) (configIndex, bo
 	return idx, true, nil
 }
 
-func (s *ConfigStore) readShards(ctx context.Context, c *Client, idx configIndex) ([]byte, error) {
+func (s *ConfigStore) readShards(ctx context.Context, p propertyAPI, idx configIndex) ([]byte, error) {
 	var data []byte
 	for i := range idx.Shards {
 		key := shardKey(idx.Generation, i)
-		raw, err := c.AppProperty(ctx, s.AppKey, key)
+		raw, err := p.get(ctx, key)
 		if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND {
 			return nil, fmt.Errorf("%s: %w", key, errShardGone)
 		}
 		if err != nil {
 			return nil, err
 		}
-		var part string
-		if err := json.Unmarshal(raw, &part); err != nil {
-			return nil, corruptConfig(fmt.Errorf("%s is not a JSON string: %w", key, err))
+		part, err := decodeShard(key, raw)
+		if err != nil {
+			return nil, err
 		}
 		data = append(data, part...)
 	}

@@ -17,7 +17,7 @@ import (
 
 // save writes cfg's shards under a new generation, then the index, then
 // deletes what the index no longer names (see ConfigStore).
-func (s *ConfigStore) save(ctx context.Context, c *Client, cfg mailwiki.TenantConfig) error {
+func (s *ConfigStore) save(ctx context.Context, p propertyAPI, cfg mailwiki.TenantConfig) error {
 	data, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encode the configuration: %w", err)
@@ -26,14 +26,14 @@ func (s *ConfigStore) save(ctx context.Context, c *Client, cfg mailwiki.TenantCo
 	if err != nil {
 		return err
 	}
-	old, hadOld, err := s.readIndex(ctx, c)
+	old, hadOld, err := s.readIndex(ctx, p)
 	if err != nil && !errors.Is(err, errCorrupt) {
 		return err // a corrupt index is replaced; any other failure stops the save
 	}
 	sum := sha256.Sum256(data)
 	idx := configIndex{Version: configVersion, Generation: s.newGeneration(), Shards: len(shards), SHA256: hex.EncodeToString(sum[:])}
 	for i, shard := range shards {
-		if err := c.SetAppProperty(ctx, s.AppKey, shardKey(idx.Generation, i), shard); err != nil {
+		if err := p.set(ctx, shardKey(idx.Generation, i), encodeShard(shard, p.objectsOnly())); err != nil {
 			return err
 		}
 	}
@@ -41,30 +41,30 @@ func (s *ConfigStore) save(ctx context.Context, c *Client, cfg mailwiki.TenantCo
 	if err != nil {
 		return fmt.Errorf("encode the configuration index: %w", err)
 	}
-	if err := c.SetAppProperty(ctx, s.AppKey, ConfigIndexKey, raw); err != nil {
+	if err := p.set(ctx, ConfigIndexKey, raw); err != nil {
 		return err
 	}
 	if hadOld {
-		s.deleteGeneration(ctx, c, old)
+		s.deleteGeneration(ctx, p, old)
 	}
-	s.sweep(ctx, c, idx.Generation)
+	s.sweep(ctx, p, idx.Generation)
 	return nil
 }
 
 // deleteGeneration deletes the shards of a previous index. Failures only
 // leave unused properties behind: they are logged, and a later save sweeps
 // them.
-func (s *ConfigStore) deleteGeneration(ctx context.Context, c *Client, old configIndex) {
+func (s *ConfigStore) deleteGeneration(ctx context.Context, p propertyAPI, old configIndex) {
 	for i := range old.Shards {
-		s.deleteLeftover(ctx, c, shardKey(old.Generation, i))
+		s.deleteLeftover(ctx, p, shardKey(old.Generation, i))
 	}
 }
 
 // sweep deletes shards of generations other than current that are older
 // than orphanAge: those of saves that failed before writing their index, or
 // lost a race with another save.
-func (s *ConfigStore) sweep(ctx context.Context, c *Client, current string) {
-	keys, err := c.AppPropertyKeys(ctx, s.AppKey)
+func (s *ConfigStore) sweep(ctx context.Context, p propertyAPI, current string) {
+	keys, err := p.keys(ctx)
 	if err != nil {
 		s.logger().LogAttrs(ctx, slog.LevelWarn, "confluence: list configuration shards", slog.String("error", mailwiki.ErrorMessage(err)))
 		return
@@ -75,13 +75,13 @@ func (s *ConfigStore) sweep(ctx context.Context, c *Client, current string) {
 			continue
 		}
 		if at, ok := generationTime(gen); ok && s.now().Sub(at) > orphanAge {
-			s.deleteLeftover(ctx, c, key)
+			s.deleteLeftover(ctx, p, key)
 		}
 	}
 }
 
-func (s *ConfigStore) deleteLeftover(ctx context.Context, c *Client, key string) {
-	if err := c.DeleteAppProperty(ctx, s.AppKey, key); err != nil {
+func (s *ConfigStore) deleteLeftover(ctx context.Context, p propertyAPI, key string) {
+	if err := p.del(ctx, key); err != nil {
 		s.logger().LogAttrs(ctx, slog.LevelWarn, "confluence: delete an unused configuration shard",
 			slog.String("key", key), slog.String("error", mailwiki.ErrorMessage(err)))
 	}

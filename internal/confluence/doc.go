@@ -10,13 +10,15 @@
 // /rest/api/content, since Data Center has no v2. Attachments use v1 on both.
 // Blog posts and folders (PageOrFolder) are Cloud's REST v2 only; the
 // parent picker (Parents) uses v1 CQL search on both; app properties use
-// Atlassian Connect's /rest/atlassian-connect/1/addons/{appKey}/properties.
+// Atlassian Connect's /rest/atlassian-connect/1/addons/{appKey}/properties,
+// and a Forge app's own properties REST v2's /api/v2/app/properties.
 //
 // # Tenant configuration
 //
 // ConfigStore keeps a tenant's configuration in app properties of its own
-// site, sharded under a generation with the index written last; see its
-// documentation for the layout, the write order and the cache.
+// site (Forge's for a Forge tenant, Connect's otherwise), sharded under a
+// generation with the index written last; see its documentation for the
+// layout, the write order and the cache.
 //
 // Authentication is the caller's: New takes an *http.Client that already signs
 // its requests (BasicAuth for Cloud API tokens, BearerAuth for Data Center

@@ -31,7 +31,7 @@ func Operation(method, path string) string {
 			return OpUploadAttachments
 		}
 		return OpListAttachments
-	case strings.HasPrefix(path, "/rest/atlassian-connect/1/addons/"):
+	case strings.HasPrefix(path, "/rest/atlassian-connect/1/addons/") || strings.HasPrefix(path, forgePropertiesPath):
 		return OpAppProperty
 	case path == "/rest/api/search":
 		return OpSearch

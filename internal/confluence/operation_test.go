@@ -17,6 +17,8 @@ func TestOperation(t *testing.T) {
 		{http.MethodGet, "/rest/api/search", OpSearch},
 		{http.MethodPut, "/rest/atlassian-connect/1/addons/app/properties/k", OpAppProperty},
 		{http.MethodGet, "/rest/atlassian-connect/1/addons/app/properties", OpAppProperty},
+		{http.MethodPut, "/api/v2/app/properties/k", OpAppProperty},
+		{http.MethodGet, "/api/v2/app/properties", OpAppProperty},
 		{http.MethodPost, "/rest/api/content/1/child/attachment", OpUploadAttachments},
 		{http.MethodGet, "/rest/api/other", OpOther},
 	}

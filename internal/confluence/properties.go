@@ -13,7 +13,8 @@ import (
 
 // App properties: small JSON documents a Connect app (or a Forge app through
 // its app.connect.key) keeps in the site, through Atlassian Connect's REST
-// resource /rest/atlassian-connect/1/addons/{addonKey}/properties/{key}.
+// resource /rest/atlassian-connect/1/addons/{addonKey}/properties/{key}
+// (a Forge app's own properties are in properties_forge.go).
 // Confluence limits a value to MaxAppPropertyLen characters of JSON and a key
 // to MaxAppPropertyKeyLen characters.
 const (
@@ -84,11 +85,8 @@ func (c *Client) setAppProperty(ctx context.Context, appKey, key string, value j
 	if err := checkPropertyKeys(appKey, key); err != nil {
 		return err
 	}
-	if !json.Valid(value) {
-		return invalidf("the app property value is not valid JSON")
-	}
-	if len(value) > MaxAppPropertyLen {
-		return mailwiki.Errorf(mailwiki.ETOOLARGE, "the app property value is %d bytes long; Confluence keeps at most %d", len(value), MaxAppPropertyLen)
+	if err := checkPropertyValue(value); err != nil {
+		return err
 	}
 	r := &request{method: http.MethodPut, path: appPropertyPath(appKey, key),
 		body: [][]byte{value}, contentType: "application/json"}

@@ -21,10 +21,12 @@ type propOp struct {
 	Method, Key, Value string // Key "" for the key listing
 }
 
-// propStore is a fake of Connect's app properties resource: it keeps values
-// in memory and logs every operation in the order received. beforeGet, when
+// propStore is a fake of Connect's app properties resource, or with forge
+// set of REST v2's Forge app properties (see forgeReply): it keeps values in
+// memory and logs every operation in the order received. beforeGet, when
 // set, runs (once, outside the lock) before a GET of the key it names.
 type propStore struct {
+	forge     bool
 	mu        sync.Mutex
 	values    map[string]string
 	ops       []propOp
@@ -37,7 +39,7 @@ func newPropStore() *propStore { return &propStore{values: map[string]string{}} 
 const propsPath = "/wiki/rest/atlassian-connect/1/addons/" + testAppKey + "/properties"
 
 func (p *propStore) respond(_ int, r recorded) reply {
-	rest, ok := strings.CutPrefix(r.Path, propsPath)
+	rest, ok := strings.CutPrefix(r.Path, p.path())
 	if !ok {
 		return reply{status: http.StatusNotFound, body: `{"message":"no such resource"}`}
 	}
@@ -53,6 +55,9 @@ func (p *propStore) respond(_ int, r recorded) reply {
 		if status := p.fail(op); status != 0 {
 			return reply{status: status, body: `{"message":"refused","statusCode":` + strconv.Itoa(status) + `}`}
 		}
+	}
+	if p.forge {
+		return p.forgeReply(op, r.Query)
 	}
 	return p.apply(op)
 }
