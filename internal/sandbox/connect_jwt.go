@@ -44,8 +44,12 @@ const (
 )
 
 // authenticateCaller accepts "Authorization: JWT <token>" from an
-// installed app, besides the users' basic and bearer credentials.
+// installed app, besides the users' basic and bearer credentials; a call
+// through the Forge gateway is authenticated by its product token only.
 func (s *Sandbox) authenticateCaller(r *http.Request) (caller, bool) {
+	if c, ok, handled := authenticateForge(r); handled {
+		return c, ok
+	}
 	h := r.Header.Get("Authorization")
 	scheme, token, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "JWT") {

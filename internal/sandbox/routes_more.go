@@ -2,7 +2,7 @@ package sandbox
 
 import "net/http"
 
-// moreRoutes adds folders, blog posts, CQL search and the Connect host (see
+// moreRoutes adds folders, blog posts, CQL search, the Connect and Forge hosts (see
 // doc.go) to the router built by routes.
 func (s *Sandbox) moreRoutes(m *http.ServeMux) {
 	m.Handle("POST /wiki/api/v2/folders", s.api(v2, s.v2CreateFolder))
@@ -28,6 +28,8 @@ func (s *Sandbox) moreRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST "+ac+"/request", s.adminPageRequest)
 	m.HandleFunc("GET /wiki/atlassian-connect/all.js", serveScript(allJS))
 	m.HandleFunc("GET /wiki/atlassian-connect/host.js", serveScript(hostJS))
+
+	s.forgeRoutes(m)
 
 	m.HandleFunc("GET /wiki/spaces/{key}/folder/{id}", s.htmlFolder)
 	m.HandleFunc("GET /wiki/spaces/{key}/blog/{y}/{m}/{d}/{id}/{title...}", s.htmlContent(blogPostType))

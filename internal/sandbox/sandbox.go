@@ -39,12 +39,14 @@ type Sandbox struct {
 	mux    *http.ServeMux
 	faults faults
 
-	mu      sync.Mutex // guards st, creds, db and connect
+	mu      sync.Mutex // guards st, creds, db, connect and forge
 	st      state
 	creds   credentials
 	db      *stateDB // nil without Options.StatePath
 	connect connectState
-	keys    siteKeys // the RSA key of signed installs; own lock
+	forge   forgeState
+	keys    siteKeys  // the RSA key of signed installs; own lock
+	fkeys   forgeKeys // the RSA keys of Forge invocation tokens; own lock
 }
 
 // New returns a Sandbox, loading opts.StatePath if it exists. With a state
@@ -72,6 +74,10 @@ func New(opts Options) (*Sandbox, error) {
 	if err := s.loadConnect(context.Background()); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sandbox: load state %q: Connect: %w", opts.StatePath, err)
+	}
+	if err := s.loadForge(context.Background()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sandbox: load state %q: Forge: %w", opts.StatePath, err)
 	}
 	s.mux = s.routes()
 	return s, nil
