@@ -85,6 +85,8 @@ func (f *fakeRemote) serve(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/api/ok", http.StatusFound)
 	case r.URL.Path == "/api/text-error":
 		http.Error(w, "boom", http.StatusInternalServerError)
+	case r.URL.Path == "/api/bare-error":
+		w.WriteHeader(http.StatusServiceUnavailable)
 	case r.URL.Path == "/api/json-error":
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad input"})
 	default:
