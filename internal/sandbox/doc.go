@@ -96,8 +96,108 @@
 //     page cannot call them without a CORS preflight the sandbox never grants).
 //
 // Installed apps (with their shared secrets, as Confluence keeps them), app
-// properties and the client key are in the state file (schema 2); user API
-// tokens never are.
+// properties and the client key are in the state file (schema 2; schema 3
+// adds the Forge host below); user API tokens never are.
+//
+// # Forge host
+//
+// The site is also a Forge host for Forge Remote apps (contract:
+// shared/spec/forge-remote-contract.md). It has a cloudId (random at the
+// first start, kept in the state file like the client key) and RSA keys
+// (2048 bits, made at first use, one set per process) that sign Forge
+// invocation tokens (FIT).
+//
+//   - GET /sandbox/forge/jwks.json serves {"keys":[{kty RSA, kid, alg
+//     RS256, use sig, n, e}]}; POST /sandbox/forge/rotate-key (site
+//     administrator's basic auth, as for every /sandbox/forge route but the
+//     JWKS) adds a signing key; the previous one stays served until the next
+//     rotation drops it. 200 {"kid","kids"}.
+//   - A FIT is RS256 (kid header): iss forge/invocation-token, aud the app
+//     ARI (a string), iat = nbf = now, exp now+25 s, jti random hex; app
+//     {id (ARI), version (major), appVersion, installationId (ARI),
+//     apiBaseUrl {site origin}/ex/confluence/{cloudId}, environment {type
+//     DEVELOPMENT, id ari:cloud:ecosystem::environment/{app}/{env}},
+//     module {type core:endpoint, key mw-lifecycle | mw-tick |
+//     mw-uninstall}, installation {id, contexts [{name confluence,
+//     apiBaseUrl, cloudId}]}}. UI calls have module {xen:macro, mw-ui},
+//     context {localId, cloudId, moduleKey mw-settings, siteUrl, extension
+//     {type confluence:globalSettings}} and principal (the administrator's
+//     account id). No license claim.
+//   - POST /sandbox/forge/apps {"appId" (app ARI), "remoteBaseUrl",
+//     "environmentId"? (UUID, else random), "appVersion"? (1.0.0),
+//     "endpoints"? {"lifecycle" /forge/lifecycle, "tick" /forge/tick,
+//     "preUninstall" /forge/pre-uninstall}, "tokenTTL"? (Go duration, at
+//     most and by default 4h)} makes an installation (a new UUID; ARI
+//     ari:cloud:ecosystem::installation/{uuid}), keeps it, then POSTs
+//     avi:forge:installed:app to {remoteBaseUrl}{lifecycle}: {id, app {id,
+//     version}, environment {id}} with bare UUIDs, plus installerAccountId,
+//     eventType and context (ari:cloud:confluence::site/{cloudId}), with
+//     Authorization: Bearer {FIT}, x-b3-traceid, x-b3-spanid and
+//     x-forge-oauth-system. 5 s per attempt; up to 4 attempts, 200 ms apart
+//     (60 s on Forge), each with a new FIT, redeliveries with retryContext
+//     {retryCount, retryReason, retryData null} at the top level. 201
+//     {"installationId" (UUID),"installationAri","cloudId","apiBaseUrl"};
+//     502 (v1 body naming the installation) when every attempt failed: the
+//     installation stays installed, as on Forge, where the event follows
+//     the installation and is not part of it. 400 for a bad request.
+//   - POST /sandbox/forge/apps/{installationId}/tick[?times=N] fires the
+//     scheduled trigger N times (1..10, default 1): POST {tick path} with
+//     {context {cloudId, moduleKey mw-hourly}, contextToken}, a FIT and the
+//     system token, 5 s, not retried. 204; 502 at the first failure; 404.
+//     ForgeTick does the same from Go (as the site was reached at
+//     installation). Ticks happen only on demand: there is no timer.
+//   - DELETE /sandbox/forge/apps/{installationId} POSTs the same body shape
+//     to the preUninstall path (moduleKey mw-pre-uninstall; 55 s, not
+//     retried, failure logged), then revokes the installation's tokens,
+//     drops its app properties and marks it uninstalled (its record stays).
+//     204; 404 if not installed.
+//
+// Product tokens (x-forge-oauth-system, and x-forge-oauth-user on UI
+// calls) are opaque to apps; here HS256 JWTs signed with a site secret kept
+// in the state file, so they survive a restart, each with a real exp (the
+// sandbox clock). Like Forge, the site hands the same token out again while
+// it has at least 2 h left, else mints one living tokenTTL; the cache is in
+// memory only. ExpireForgeTokens invalidates every token of an
+// installation so far (a lapse); the next delivery brings a fresh one.
+//
+// /ex/confluence/{cloudId}/wiki/{api,rest,download}/… is the site's REST
+// API as api.atlassian.com serves it to apps: the same routes, reached by
+// stripping the prefix, accepting only "Authorization: Bearer" with a
+// product token of this site and cloudId, unexpired, of an installed app
+// and not expired by ExpireForgeTokens (basic auth, PATs and Connect JWTs
+// are refused there); anything else is a 401 in the route's shape. The
+// system token acts as the app's bot account, a user token as its user.
+//
+// Forge app properties, /wiki/api/v2/app/properties (GET {"results":
+// [{"key","value"}],"_links"}, cursor paging, limit 1..250, default 50) and
+// …/{propertyKey} (GET {"key","value"} or 404; PUT valid JSON of at most
+// 32768 characters, 201 created or 200 updated, no body; DELETE 204 even
+// when missing, as documented; 400 for keys over 127 characters), answer
+// the system token through the gateway only (asApp); a user token or any
+// other credential gets 403. Stored per installation in the state file.
+//
+// GET /wiki/admin/forge/{installationId} is the settings page hosting the
+// app's Custom UI: an iframe on {remoteBaseUrl}/admin/?transport=forge. The
+// remote's page loads GET /wiki/forge/bridge.js, which defines
+// window.__mailwikiForgeBridge.invokeRemote({path, method, headers, body})
+// (the stand-in for @forge/bridge) and sets data-color-mode from the host's
+// colour scheme; it postMessages to the page's host.js (origins checked
+// both ways), which calls POST /wiki/admin/forge/{installationId}/invoke
+// (same-origin only, as the Connect host's endpoints). That plays Forge's
+// invokeRemote proxy as the administrator: it checks the input (method
+// GET/POST/PUT/PATCH/DELETE, an absolute path, body a JSON object of at
+// most 500 KB, no authorization, x-forge-* or x-b3-* headers: 400), calls
+// {remoteBaseUrl}{path} with a UI FIT, the system and the user token (25
+// s), and answers 200 {status, headers (lower-case names, arrays), body
+// (JSON, else text, or null)} for 2xx answers and for other statuses with a
+// JSON body (401 included, which means "FIT refused"). A 3xx, a non-2xx
+// without a JSON body or with another content-type, or an answer over 5 MB
+// is a 502, a timeout a 504 (v1 body with the reason); the bridge then
+// rejects with that message.
+//
+// Not emulated: upgrades (avi:forge:upgraded:app), a bot whose permissions
+// lag, realm pinning, product events, Forge KVS, GraphQL, requestRemote and
+// the api.atlassian.com services (report-accounts, installation details).
 //
 // A Sandbox is safe for concurrent use.
 package sandbox

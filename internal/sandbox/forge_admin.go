@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"mime"
 	"net/http"
@@ -127,7 +128,7 @@ func (s *Sandbox) forgeInvoke(w http.ResponseWriter, r *http.Request) {
 		body: input.Body, header: input.Headers, module: fitModule{Type: "xen:macro", Key: forgeUIKey},
 		ui: ui, principal: siteAdmin(), timeout: forgeUITimeout})
 	switch {
-	case err == errRemoteTimeout:
+	case errors.Is(err, errRemoteTimeout):
 		writeStatus(w, v1, http.StatusGatewayTimeout, "invokeRemote: the remote did not answer within 25 s", nil)
 		return
 	case err != nil:
