@@ -108,7 +108,7 @@ func TestForgeStatePersists(t *testing.T) {
 	}
 
 	again := setupForge(t, Options{StatePath: path})
-	again.clock.t = b.clock.Now()
+	again.clock.Advance(b.clock.Now().Sub(again.clock.Now()))
 	if again.sb.CloudID() != cloudID || len(again.sb.ForgeInstallations()) != 1 {
 		t.Fatalf("after a restart: cloudId %s (was %s), installations %v", again.sb.CloudID(), cloudID, again.sb.ForgeInstallations())
 	}
