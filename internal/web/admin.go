@@ -34,7 +34,13 @@ type AdminOptions struct {
 	// written into the page as a <script> tag and allowed by its CSP. An
 	// absolute http(s) URL or a path on this server.
 	HostScriptURL string
-	Logger        *slog.Logger
+	// ForgeBridgeScriptURL is the host script of the page requested with
+	// ?transport=forge: a stand-in for @forge/bridge defining
+	// window.__mailwikiForgeBridge (the sandbox's <sandbox>/wiki/forge/bridge.js).
+	// Empty in production, where Forge serves the Custom UI bundle itself;
+	// ?transport=forge then gets the Connect page.
+	ForgeBridgeScriptURL string
+	Logger               *slog.Logger
 }
 
 // Admin returns the admin page and its JSON API, to mount under "/admin/":
@@ -61,6 +67,9 @@ func Admin(opts AdminOptions) http.Handler {
 	page, ok := newAdminPage(opts.HostScriptURL)
 	if !ok {
 		a.log.Error("admin: the host script URL is not an http(s) URL or a path; the page is served without it")
+	}
+	if !page.withForgeBridge(opts.ForgeBridgeScriptURL) {
+		a.log.Error("admin: the Forge bridge script URL is not an http(s) URL or a path; ?transport=forge gets the Connect page")
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/{$}", page.serveIndex)

@@ -1,11 +1,24 @@
-// Entry point: find the host (Connect's window.AP), pick the transport,
-// render the page and keep the host's iframe sized to it.
+// Entry point: find the host, pick the transport, render the page and keep
+// the host's iframe sized to it.
+//
+// The transport is Forge's (invokeRemote) when the page URL says
+// ?transport=forge, when Forge's bridge is on the page (Confluence hosting
+// the Custom UI resource, or the sandbox's shim) or in the Forge build
+// (npm run build:forge); ?transport=connect forces Connect. Otherwise it is
+// Connect's (window.AP from all.js).
 import { render } from "preact";
 import { api } from "./api";
 import { App } from "./App";
 import { ErrorIcon } from "./components";
 import "./styles.css";
-import { connectTransport, hostAP, type ConnectAP } from "./transport";
+import {
+  connectTransport,
+  forgeAvailable,
+  forgeBridge,
+  forgeDetected,
+  forgeTransport,
+  hostAP,
+} from "./transport";
 
 function NoHost() {
   return (
@@ -23,13 +36,12 @@ function NoHost() {
 }
 
 /** Tells the host the page's height whenever it changes. */
-function autoResize(ap: ConnectAP, el: HTMLElement) {
+function autoResize(tell: () => void, el: HTMLElement) {
   let queued = false;
   const resize = () => {
     queued = false;
     try {
-      if (ap.resize) ap.resize();
-      else ap.sizeToParent?.();
+      tell();
     } catch {
       // an old host without resize: the iframe keeps its size
     }
@@ -42,8 +54,38 @@ function autoResize(ap: ConnectAP, el: HTMLElement) {
   }).observe(el);
 }
 
+/** Which host the page should talk to: the URL's choice, else detection. */
+function wantsForge(): boolean {
+  const asked = new URLSearchParams(window.location.search).get("transport");
+  if (asked === "forge") return true;
+  if (asked === "connect") return false;
+  return import.meta.env.MODE === "forge" || forgeDetected();
+}
+
+/** Runs the page on Forge: theme and resizing are the bridge's. */
+function startForge(root: HTMLElement) {
+  render(<App api={api(forgeTransport())} />, root);
+  forgeBridge().then(
+    (b) => {
+      Promise.resolve(b.enableTheme?.()).catch(() => {
+        // theming is optional: the CSS falls back to the system's colour scheme
+      });
+      // @forge/bridge sizes Forge's iframe itself; a shim may ask to be told
+      if (b.resize) autoResize(() => b.resize?.(), document.body);
+    },
+    () => {
+      // no bridge: the page's first API call says so
+    },
+  );
+}
+
 function start() {
   const root = document.getElementById("app")!;
+  if (wantsForge()) {
+    if (forgeAvailable()) startForge(root);
+    else render(<NoHost />, root);
+    return;
+  }
   const ap = hostAP();
   if (!ap) {
     render(<NoHost />, root);
@@ -55,7 +97,7 @@ function start() {
     // theming is optional: the CSS falls back to the system's colour scheme
   }
   render(<App api={api(connectTransport(ap))} />, root);
-  autoResize(ap, document.body);
+  autoResize(() => (ap.resize ? ap.resize() : ap.sizeToParent?.()), document.body);
 }
 
 start();
