@@ -23,6 +23,7 @@ func demo(ctx context.Context, args []string) error {
 	sandboxURL := fs.String("sandbox-url", "", "use an already running sandbox at this base URL (e.g. http://127.0.0.1:8090/wiki) instead of starting one")
 	noSample := fs.Bool("no-sample", false, "do not send the sample message at start")
 	hosted := fs.Bool("connect", false, "install mailwiki into the sandbox as an Atlassian Connect app (the hosted mode) and configure it there")
+	forgeApp := fs.Bool("forge", false, "install mailwiki into the sandbox as a Forge app (Forge Remote: the sandbox plays Forge) and configure it there")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -30,8 +31,16 @@ func demo(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *hosted && *forgeApp {
+		return fmt.Errorf("choose --connect or --forge, not both")
+	}
 	if *hosted {
 		if err := app.DemoConnectConfig(&cfg); err != nil {
+			return err
+		}
+	}
+	if *forgeApp {
+		if err := app.DemoForgeConfig(&cfg); err != nil {
 			return err
 		}
 	}
@@ -51,6 +60,12 @@ func demo(ctx context.Context, args []string) error {
 	adminURL := ""
 	if *hosted {
 		if adminURL, err = m.InstallDemoApp(ctx, site); err != nil {
+			m.Close()
+			return err
+		}
+	}
+	if *forgeApp {
+		if _, adminURL, err = m.InstallDemoForge(ctx, site, ""); err != nil {
 			m.Close()
 			return err
 		}
@@ -130,7 +145,7 @@ func printNextSteps(smtpAddr, site, adminURL string) {
 	host, port := splitAddr(smtpAddr)
 	hosted := ""
 	if adminURL != "" {
-		hosted = "mailwiki is installed into the sandbox as a Connect app (the hosted mode); the site's\nadministrator adds addresses, targets and secure senders at\n  " + adminURL + "\n"
+		hosted = "mailwiki is installed into the sandbox as an app (the hosted mode); the site's\nadministrator adds addresses, targets and secure senders at\n  " + adminURL + "\n"
 	}
 	fmt.Fprintf(os.Stderr, `
 mailwiki demo is running.

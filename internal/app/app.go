@@ -21,6 +21,7 @@ import (
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/connect"
+	"github.com/mailwiki/mailwiki/internal/forge"
 	"github.com/mailwiki/mailwiki/internal/job"
 	"github.com/mailwiki/mailwiki/internal/metrics"
 	"github.com/mailwiki/mailwiki/internal/notify"
@@ -55,18 +56,22 @@ type Main struct {
 	keys        *spool.Keyring
 	hosted      *tenant.Hosted   // nil unless connect.enabled
 	connect     *connect.Connect // nil unless connect.enabled
-	sqlDB       *sql.DB          // the embedded database under the store and the queue
-	closeDB     func() error
-	spool       *spool.Spool
-	queue       *job.Queue
-	smtp        *smtpd.Server
-	http        *http.Server
-	httpLn      net.Listener
-	sandSrv     *http.Server
-	sandLn      net.Listener
-	metrics     *metrics.Metrics
-	health      *tenantHealth
-	ready       atomic.Bool
+	forge       *forge.Forge     // nil unless forge.enabled
+	// forgeBridgeScript is the sandbox's stand-in for @forge/bridge, loaded
+	// by the admin page in the Forge demo ("" in production).
+	forgeBridgeScript string
+	sqlDB             *sql.DB // the embedded database under the store and the queue
+	closeDB           func() error
+	spool             *spool.Spool
+	queue             *job.Queue
+	smtp              *smtpd.Server
+	http              *http.Server
+	httpLn            net.Listener
+	sandSrv           *http.Server
+	sandLn            net.Listener
+	metrics           *metrics.Metrics
+	health            *tenantHealth
+	ready             atomic.Bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -289,6 +294,9 @@ func (m *Main) close() error {
 	}
 	if m.stop != nil {
 		m.stop()
+	}
+	if m.forge != nil {
+		m.forge.Wait() // uninstalls acknowledged to Forge finish
 	}
 	if m.http == nil && m.httpLn != nil { // bound, never served: Run failed
 		m.httpLn.Close()

@@ -35,6 +35,11 @@ func (m *Main) sweepOnce(ctx context.Context) {
 	if _, err := m.purgeDeliveries(ctx); err != nil {
 		m.Logger.Error("sweep: cannot purge the delivery records of finished messages", "error", err)
 	}
+	if m.hosted != nil && m.Config.Forge.Enabled {
+		if _, err := m.hosted.WipeInactive(ctx, m.Now().Add(-m.Config.Forge.InactiveGrace)); err != nil {
+			m.Logger.Error("sweep: cannot wipe inactive Forge installations", "error", err)
+		}
+	}
 	entries, err := m.spool.List(ctx)
 	if err != nil {
 		m.Logger.Error("retention sweep: cannot list spool", "error", err)

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -45,13 +47,66 @@ func DemoConnectConfig(cfg *config.Config) error {
 	return nil
 }
 
+// DemoForgeConfig turns the demo configuration into the Forge Remote mode:
+// no declared tenant; the sandbox, playing Forge, installs the app (an app
+// id kept in DATA_DIR/forge-app-id), signs every invocation with the keys
+// it serves, and hands out the product tokens calls to the site need.
+func DemoForgeConfig(cfg *config.Config) error {
+	key, err := demoKeyFile(cfg.DataDir, "hash.key")
+	if err != nil {
+		return err
+	}
+	appID, err := demoAppID(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	cfg.Tenants = nil
+	cfg.Hosted.MailDomains = []string{DemoDomain}
+	cfg.Hosted.HashKeys = map[string]config.Secret{"demo": {Value: key}}
+	cfg.Hosted.PrimaryHashKey = "demo"
+	f := &cfg.Forge
+	f.Enabled, f.AllowInsecureHTTP = true, true
+	f.AppID = appID
+	f.JWKSURL = SandboxBaseURL + "/sandbox/forge/jwks.json"
+	f.APIHosts = []string{SandboxBaseURL}
+	return nil
+}
+
+// demoAppID reads DATA_DIR/forge-app-id, creating it on first use.
+func demoAppID(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "forge-app-id")
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	raw := make([]byte, 16)
+	rand.Read(raw)
+	raw[6], raw[8] = raw[6]&0x0f|0x40, raw[8]&0x3f|0x80
+	h := hex.EncodeToString(raw)
+	id := "ari:cloud:ecosystem::app/" + h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("demo: write %s: %w", path, err)
+	}
+	return id, nil
+}
+
 // UseSandboxAt points the hosted mode's sandbox placeholders at a sandbox
 // running elsewhere (demo --sandbox-url), whose site base URL ends in /wiki.
 func UseSandboxAt(cfg *config.Config, sandboxURL string) {
 	origin := strings.TrimSuffix(strings.TrimSuffix(sandboxURL, "/"), "/wiki")
-	for _, u := range []*string{&cfg.Connect.KeyBaseURL, &cfg.Connect.HostScriptURL} {
+	resolveSandbox(cfg, origin)
+}
+
+// resolveSandbox replaces the SandboxBaseURL placeholders of the hosted
+// modes' settings by the sandbox's origin (http://host:port).
+func resolveSandbox(cfg *config.Config, origin string) {
+	for _, u := range []*string{&cfg.Connect.KeyBaseURL, &cfg.Connect.HostScriptURL, &cfg.Forge.JWKSURL} {
 		if strings.HasPrefix(*u, SandboxBaseURL) {
 			*u = origin + strings.TrimPrefix(*u, SandboxBaseURL)
+		}
+	}
+	for i, h := range cfg.Forge.APIHosts {
+		if h == SandboxBaseURL {
+			cfg.Forge.APIHosts[i] = strings.TrimPrefix(origin, "http://")
 		}
 	}
 }
@@ -67,10 +122,9 @@ func (m *Main) resolveConnectURLs(sandboxOrigin string) {
 	if sandboxOrigin == "" {
 		return
 	}
-	for _, u := range []*string{&c.KeyBaseURL, &c.HostScriptURL} {
-		if strings.HasPrefix(*u, SandboxBaseURL) {
-			*u = sandboxOrigin + strings.TrimPrefix(*u, SandboxBaseURL)
-		}
+	resolveSandbox(&m.Config, sandboxOrigin)
+	if m.Config.Forge.Enabled && m.Config.Forge.AllowInsecureHTTP {
+		m.forgeBridgeScript = sandboxOrigin + "/wiki/forge/bridge.js"
 	}
 }
 
@@ -120,4 +174,58 @@ func demoKeyFile(dataDir, name string) (string, error) {
 		return "", fmt.Errorf("demo: data dir: %w", err)
 	}
 	return readOrCreateKey(filepath.Join(dataDir, name))
+}
+
+// InstallDemoForge installs mailwiki into the sandbox site at sandboxURL
+// (ending in /wiki) as a Forge app: the sandbox, playing Forge, delivers
+// the installed event with an invocation token and an app system token.
+// If the installation has no address yet, DemoAddress → space DEMO is
+// configured through the admin page's code. It returns the installation id
+// and the admin page's URL. tokenTTL ("" for Forge's 4 h) shortens the
+// product tokens' life, for tests of a token lapse.
+func (m *Main) InstallDemoForge(ctx context.Context, sandboxURL, tokenTTL string) (string, string, error) {
+	if m.forge == nil {
+		return "", "", fmt.Errorf("demo: forge is not enabled")
+	}
+	origin := strings.TrimSuffix(sandboxURL, "/wiki")
+	body, _ := json.Marshal(map[string]string{"appId": m.Config.Forge.AppID, "remoteBaseUrl": "http://" + m.HTTPAddr(), "tokenTTL": tokenTTL})
+	var installed struct{ InstallationID string }
+	if err := sandboxCall(ctx, http.MethodPost, origin+"/sandbox/forge/apps", body, &installed); err != nil {
+		return "", "", fmt.Errorf("demo: install into the sandbox as a Forge app: %w", err)
+	}
+	cfg, _, err := m.hosted.Config(ctx, installed.InstallationID)
+	if err != nil {
+		return "", "", err
+	}
+	if len(cfg.Addresses) == 0 {
+		cfg.Addresses = []mailwiki.AddressConfig{{Address: DemoAddress, SpaceKey: sandbox.DemoSpaceKey}}
+		if _, err := m.hosted.SaveConfig(ctx, installed.InstallationID, cfg); err != nil {
+			return "", "", fmt.Errorf("demo: configure %s: %w", DemoAddress, err)
+		}
+	}
+	return installed.InstallationID, origin + "/wiki/admin/forge/" + installed.InstallationID, nil
+}
+
+// sandboxCall calls one of the sandbox's own routes as its administrator
+// and decodes the JSON answer into out (nil: none expected).
+func sandboxCall(ctx context.Context, method, url string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(sandbox.DemoUser, sandbox.DemoToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("the sandbox answered %s: %s", resp.Status, strings.TrimSpace(string(raw)))
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
 }

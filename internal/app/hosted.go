@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/confluence"
 	"github.com/mailwiki/mailwiki/internal/connect"
+	"github.com/mailwiki/mailwiki/internal/forge"
 	"github.com/mailwiki/mailwiki/internal/tenant"
 	"github.com/mailwiki/mailwiki/internal/web"
 )
@@ -21,7 +23,7 @@ import (
 // and, with connect enabled, the installed sites beside them.
 func (m *Main) buildTenants() (mailwiki.TenantService, error) {
 	declared := tenant.NewStatic(declaredTenants(m.Config.Tenants), nil)
-	if !m.Config.Connect.Enabled {
+	if !m.Config.Connect.Enabled && !m.Config.Forge.Enabled {
 		return declared, nil
 	}
 	c, hc := m.Config.Connect, m.Config.Hosted
@@ -48,30 +50,72 @@ func (m *Main) buildTenants() (mailwiki.TenantService, error) {
 	}
 	h.Configs = &confluence.ConfigStore{AppKey: c.AppKey, Client: client, TTL: hc.ConfigCacheTTL, Now: m.Now, Logger: m.Logger}
 	h.Site = func(ctx context.Context, t mailwiki.Tenant) (tenant.Site, error) { return client(ctx, t) }
-	app, err := connect.New(connect.Options{AppKey: c.AppKey, Name: "mailwiki", BaseURL: c.BaseURL, KeyBaseURL: c.KeyBaseURL,
-		Registry: h, Logger: m.Logger.With("component", "connect"), Now: m.Now, AdminPageURL: "/admin/",
-		AllowInsecureHTTP: c.AllowInsecureHTTP})
-	if err != nil {
+	m.hosted = h
+	if err := m.buildConnect(); err != nil {
 		return nil, err
 	}
-	m.hosted, m.connect = h, app
-	return h, nil
+	return h, m.buildForge()
+}
+
+// buildConnect builds the Connect side when connect.enabled.
+func (m *Main) buildConnect() error {
+	c := m.Config.Connect
+	if !c.Enabled {
+		return nil
+	}
+	app, err := connect.New(connect.Options{AppKey: c.AppKey, Name: "mailwiki", BaseURL: c.BaseURL, KeyBaseURL: c.KeyBaseURL,
+		Registry: m.hosted, Logger: m.Logger.With("component", "connect"), Now: m.Now, AdminPageURL: "/admin/",
+		AllowInsecureHTTP: c.AllowInsecureHTTP})
+	m.connect = app
+	return err
+}
+
+// buildForge builds the Forge Remote side when forge.enabled.
+func (m *Main) buildForge() error {
+	f := m.Config.Forge
+	if !f.Enabled {
+		return nil
+	}
+	app, err := forge.New(forge.Options{AppID: f.AppID, JWKSURL: f.JWKSURL, Environments: f.Environments, APIHosts: f.APIHosts,
+		AllowInsecureHTTP: f.AllowInsecureHTTP, Registry: m.hosted, Logger: m.Logger.With("component", "forge"), Now: m.Now})
+	m.forge = app
+	return err
+}
+
+// authenticateAdmin verifies the admin page's caller: a Connect context
+// JWT ("JWT …") or a Forge invocation token ("Bearer …").
+func (m *Main) authenticateAdmin(r *http.Request) (string, error) {
+	auth := r.Header.Get("Authorization")
+	switch {
+	case m.connect != nil && len(auth) > 4 && strings.EqualFold(auth[:4], "jwt "):
+		return m.connect.Authenticate(r)
+	case m.forge != nil && len(auth) > 7 && strings.EqualFold(auth[:7], "bearer "):
+		return m.forge.Authenticate(r)
+	}
+	return "", mailwiki.Errorf(mailwiki.EUNAUTHORIZED, "the request is not signed by Confluence: reload the page")
 }
 
 // httpHandler is the HTTP side: health and metrics, and in hosted mode the
-// Connect descriptor, lifecycle callbacks and the admin page with its API.
+// Connect descriptor and lifecycle callbacks, the Forge endpoints, and the
+// admin page with its API.
 func (m *Main) httpHandler() http.Handler {
 	ops := web.Handler(m.ready.Load, m.health.unhealthy, m.metrics.Registry)
-	if m.connect == nil {
+	if m.hosted == nil {
 		return ops
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", ops)
-	lifecycle := m.connect.Handler()
-	mux.Handle(connect.DescriptorPath, lifecycle)
-	mux.Handle("/connect/", lifecycle)
-	mux.Handle("/admin/", web.Admin(web.AdminOptions{Service: m.hosted, Authenticate: m.connect.Authenticate,
-		HostScriptURL: m.Config.Connect.HostScriptURL, Logger: m.Logger.With("component", "admin")}))
+	if m.connect != nil {
+		lifecycle := m.connect.Handler()
+		mux.Handle(connect.DescriptorPath, lifecycle)
+		mux.Handle("/connect/", lifecycle)
+	}
+	if m.forge != nil {
+		mux.Handle("/forge/", m.forge.Handler())
+	}
+	mux.Handle("/admin/", web.Admin(web.AdminOptions{Service: m.hosted, Authenticate: m.authenticateAdmin,
+		HostScriptURL: m.Config.Connect.HostScriptURL, ForgeBridgeScriptURL: m.forgeBridgeScript,
+		Logger: m.Logger.With("component", "admin")}))
 	return mux
 }
 

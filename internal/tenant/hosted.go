@@ -192,6 +192,9 @@ func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
 		}
 	case mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND:
 		return err
+	case r.Mode == mailwiki.ModeForge && r.Secret == nil:
+		// First heard of without a token: known, but waiting for one.
+		r.Secret, r.SecretExpiresAt = []byte{}, now
 	}
 	sealed, err := h.Sealer.Seal(r.Secret, []byte(r.ID))
 	if err != nil {
@@ -245,4 +248,27 @@ func temporary(err error, msg string) error {
 		code = mailwiki.EUNAVAILABLE // never read as "no such address"
 	}
 	return &mailwiki.Error{Code: code, Message: msg, Temporary: true, Err: err}
+}
+
+// WipeInactive uninstalls every Forge installation from which Forge has
+// not called since before (UpdatedAt) and whose token has expired: Forge
+// sends no event when a site is deleted, and a preUninstall call can fail.
+// It returns how many were wiped.
+func (h *Hosted) WipeInactive(ctx context.Context, before time.Time) (int, error) {
+	regs, err := h.Store.Registrations(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range regs {
+		if r.Mode != mailwiki.ModeForge || !r.UpdatedAt.Before(before) || r.SecretExpiresAt.After(h.Now()) {
+			continue
+		}
+		h.Logger.Warn("Forge has not called this installation for the whole grace period: wiping it as uninstalled", "tenant", r.ID, "last_call", r.UpdatedAt)
+		if err := h.Uninstall(ctx, r.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

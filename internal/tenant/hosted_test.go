@@ -455,3 +455,44 @@ func mustRead(t *testing.T, path string) []byte {
 	wal, _ := os.ReadFile(path + "-wal")
 	return append(data, wal...)
 }
+
+// TestWipeInactiveForgeInstallations: an installation silent past the
+// grace period with an expired token is wiped; a recent one, a silent one
+// whose token still works, and Connect sites stay.
+func TestWipeInactiveForgeInstallations(t *testing.T) {
+	t.Parallel()
+	b := newHosted(t, map[string][]byte{"h1": key(1)}, "h1")
+	ctx := context.Background()
+	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		id      string
+		mode    string
+		seen    time.Time
+		expires time.Time
+	}{
+		{"gone", mailwiki.ModeForge, now.Add(-40 * 24 * time.Hour), now.Add(-39 * 24 * time.Hour)},
+		{"recent", mailwiki.ModeForge, now.Add(-time.Hour), now.Add(-time.Minute)},
+		{"token-alive", mailwiki.ModeForge, now.Add(-40 * 24 * time.Hour), now.Add(time.Hour)},
+		{"connect", mailwiki.ModeConnect, now.Add(-400 * 24 * time.Hour), time.Time{}},
+	} {
+		b.h.Now = func() time.Time { return c.seen }
+		err := b.h.Install(ctx, mailwiki.Registration{Tenant: mailwiki.Tenant{ID: c.id, Mode: c.mode, BaseURL: "https://x.test/wiki"},
+			Secret: []byte("s"), SecretExpiresAt: c.expires})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.h.Now = func() time.Time { return now }
+	n, err := b.h.WipeInactive(ctx, now.Add(-30*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("wiped %d, %v; want 1", n, err)
+	}
+	for id, want := range map[string]bool{"gone": false, "recent": true, "token-alive": true, "connect": true} {
+		if _, err := b.h.Tenant(ctx, id); (err == nil) != want {
+			t.Errorf("%s kept %v, want %v", id, err == nil, want)
+		}
+	}
+	if len(b.purged) != 1 || b.purged[0] != "gone" {
+		t.Fatalf("purged %v", b.purged)
+	}
+}
