@@ -71,7 +71,7 @@ func TestAdminAPIRefusesBadInputAndChangesNothing(t *testing.T) {
 		return s
 	}
 	good := func() jwt.MapClaims {
-		return jwt.MapClaims{"iss": h.clientKey, "sub": "admin", "qsh": "context-qsh", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
+		return jwt.MapClaims{"iss": h.tenantID, "sub": "admin", "qsh": "context-qsh", "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
 	}
 	expired := good()
 	expired["exp"] = now.Add(-time.Hour).Unix()

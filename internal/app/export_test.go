@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
+
+	"github.com/mailwiki/mailwiki"
 )
 
 // CountFiles is countFiles, for the external tests.
@@ -90,4 +93,21 @@ func (m *Main) TableDump() (string, error) {
 		r.Close()
 	}
 	return b.String(), nil
+}
+
+// TenantSecret is an installed tenant's secret, opened.
+func (m *Main) TenantSecret(ctx context.Context, id string) (string, error) {
+	b, err := m.hosted.Secret(ctx, id)
+	return string(b), err
+}
+
+// SiteHTTPClient is the client mailwiki reaches an installed tenant's
+// Confluence with, and the tenant.
+func (m *Main) SiteHTTPClient(ctx context.Context, id string) (*http.Client, mailwiki.Tenant, error) {
+	t, err := m.hosted.Tenant(ctx, id)
+	if err != nil {
+		return nil, t, err
+	}
+	hc, err := m.hosted.HTTPClient(ctx, t)
+	return hc, t, err
 }

@@ -22,26 +22,50 @@ import (
 	"github.com/mailwiki/mailwiki/internal/tenant"
 )
 
-// hostedBundle is mailwiki in the hosted mode, installed into its sandbox
-// through the Connect lifecycle (demo --connect's path), with docs@ → DEMO.
+// hostedBundle is mailwiki in an installed mode (Connect, or Forge
+// Remote), installed into its sandbox through that mode's real lifecycle
+// (demo --connect's or --forge's path), with docs@ → DEMO.
 type hostedBundle struct {
 	*bundle
-	clientKey string
-	site      string // the sandbox site, ending in /wiki
+	mode     string // mailwiki.ModeConnect or mailwiki.ModeForge
+	tenantID string // the Connect client key, or the Forge installation id
+	site     string // the sandbox site, ending in /wiki
+}
+
+// hostedModes are the installed modes every hosted test runs in.
+var hostedModes = []string{mailwiki.ModeConnect, mailwiki.ModeForge}
+
+// forModes runs test once per installed mode, as a parallel subtest.
+func forModes(t *testing.T, test func(t *testing.T, mode string)) {
+	for _, mode := range hostedModes {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			test(t, mode)
+		})
+	}
 }
 
 func setupHosted(t *testing.T, tweak func(*config.Config)) *hostedBundle {
 	t.Helper()
-	h := startHosted(t, tweak)
+	return setupMode(t, mailwiki.ModeConnect, tweak)
+}
+
+func setupMode(t *testing.T, mode string, tweak func(*config.Config)) *hostedBundle {
+	t.Helper()
+	h := startHosted(t, mode, tweak)
 	h.install(t)
 	return h
 }
 
-// startHosted starts mailwiki in the hosted mode, not yet installed.
-func startHosted(t *testing.T, tweak func(*config.Config)) *hostedBundle {
+// startHosted starts mailwiki in an installed mode, not yet installed.
+func startHosted(t *testing.T, mode string, tweak func(*config.Config)) *hostedBundle {
 	t.Helper()
 	b := setup(t, func(c *config.Config) {
-		if err := app.DemoConnectConfig(c); err != nil {
+		use := app.DemoConnectConfig
+		if mode == mailwiki.ModeForge {
+			use = app.DemoForgeConfig
+		}
+		if err := use(c); err != nil {
 			t.Fatal(err)
 		}
 		c.Hosted.ConfigCacheTTL = 50 * time.Millisecond
@@ -49,7 +73,7 @@ func startHosted(t *testing.T, tweak func(*config.Config)) *hostedBundle {
 			tweak(c)
 		}
 	})
-	return &hostedBundle{bundle: b, clientKey: b.sandbox.ClientKey(), site: b.main.SandboxURL()}
+	return &hostedBundle{bundle: b, mode: mode, tenantID: b.sandbox.ClientKey(), site: b.main.SandboxURL()}
 }
 
 // install installs mailwiki into the bundle's sandbox (docs@ → DEMO).
@@ -57,9 +81,46 @@ func (h *hostedBundle) install(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	if h.mode == mailwiki.ModeForge {
+		id, _, err := h.main.InstallDemoForge(ctx, h.site, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.tenantID = id
+		return
+	}
 	if _, err := h.main.InstallDemoApp(ctx, h.site); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// uninstall uninstalls mailwiki from the site, as its administrator would.
+func (h *hostedBundle) uninstall(t *testing.T) {
+	t.Helper()
+	path := "/sandbox/apps/mailwiki"
+	if h.mode == mailwiki.ModeForge {
+		path = "/sandbox/forge/apps/" + h.tenantID
+	}
+	req, _ := http.NewRequest(http.MethodDelete, strings.TrimSuffix(h.site, "/wiki")+path, nil)
+	req.SetBasicAuth(sandbox.DemoUser, sandbox.DemoToken)
+	doJSON(t, req, http.StatusNoContent, nil)
+}
+
+// forgeInvoke calls the admin API the way the Forge Custom UI does: through
+// the sandbox's invokeRemote relay, which adds the invocation token.
+func (h *hostedBundle) forgeInvoke(t *testing.T, method, path string, body any) (int, []byte) {
+	t.Helper()
+	in, _ := json.Marshal(map[string]any{"path": path, "method": method, "body": body})
+	req, _ := http.NewRequest(http.MethodPost, h.site+"/admin/forge/"+h.tenantID+"/invoke", bytes.NewReader(in))
+	req.Header.Set("Origin", strings.TrimSuffix(h.site, "/wiki"))
+	req.Header.Set("X-Mailwiki-Sandbox", "1")
+	req.Header.Set("Content-Type", "application/json")
+	var out struct {
+		Status int
+		Body   json.RawMessage
+	}
+	doJSON(t, req, http.StatusOK, &out)
+	return out.Status, out.Body
 }
 
 // adminToken asks the sandbox's admin page host for a context token, as
@@ -77,10 +138,29 @@ func siteToken(t *testing.T, site string) string {
 	return out.Token
 }
 
-// admin calls the admin page's API with a fresh context token.
+// admin calls the admin page's API as the site's administrator: with a
+// fresh context token (Connect) or through invokeRemote (Forge).
 func (h *hostedBundle) admin(t *testing.T, method, path string, body any) (int, []byte) {
 	t.Helper()
+	if h.mode == mailwiki.ModeForge {
+		if cfg, ok := body.(mailwiki.TenantConfig); ok {
+			body = wholeConfig(cfg)
+		}
+		return h.forgeInvoke(t, method, path, body)
+	}
 	return h.adminOf(t, h.site, method, path, body)
+}
+
+// wholeConfig fills nil lists: a save carries the whole configuration, as
+// the page sends it (JSON null is refused).
+func wholeConfig(cfg mailwiki.TenantConfig) mailwiki.TenantConfig {
+	if cfg.Addresses == nil {
+		cfg.Addresses = []mailwiki.AddressConfig{}
+	}
+	if cfg.Senders.Entries == nil {
+		cfg.Senders.Entries = []string{}
+	}
+	return cfg
 }
 
 // adminOf calls the admin page's API as the administrator of site.
@@ -88,15 +168,7 @@ func (h *hostedBundle) adminOf(t *testing.T, site, method, path string, body any
 	t.Helper()
 	var r io.Reader
 	if cfg, ok := body.(mailwiki.TenantConfig); ok {
-		// A save carries the whole configuration, as the page sends it: a
-		// nil list would be JSON null, which the API refuses.
-		if cfg.Addresses == nil {
-			cfg.Addresses = []mailwiki.AddressConfig{}
-		}
-		if cfg.Senders.Entries == nil {
-			cfg.Senders.Entries = []string{}
-		}
-		body = cfg
+		body = wholeConfig(cfg)
 	}
 	if body != nil {
 		data, _ := json.Marshal(body)
@@ -124,15 +196,24 @@ func (h *hostedBundle) saveConfig(t *testing.T, cfg mailwiki.TenantConfig) {
 }
 
 // siteConfigs is the configuration as stored in the site's app
-// properties, read and written by someone else than this mailwiki (the
-// site's administrator through another node, or Confluence itself).
-func (h *hostedBundle) siteConfigs(t *testing.T) *confluence.ConfigStore {
+// properties, read and written by someone else than this mailwiki's cache
+// (the site's administrator, or another node): as the site administrator
+// for Connect, with the installation's app token for Forge (the only
+// credential Forge app properties accept).
+func (h *hostedBundle) siteConfigs(t *testing.T) (*confluence.ConfigStore, mailwiki.Tenant) {
 	t.Helper()
+	tn := mailwiki.Tenant{ID: h.tenantID, BaseURL: h.site, Mode: h.mode}
+	hc := &http.Client{Transport: tenant.BasicAuth(sandbox.DemoUser, sandbox.DemoToken, nil)}
+	if h.mode == mailwiki.ModeForge {
+		var err error
+		if hc, tn, err = h.main.SiteHTTPClient(context.Background(), h.tenantID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &confluence.ConfigStore{AppKey: "mailwiki", TTL: time.Millisecond,
 		Client: func(context.Context, mailwiki.Tenant) (*confluence.Client, error) {
-			hc := &http.Client{Transport: tenant.BasicAuth(sandbox.DemoUser, sandbox.DemoToken, nil)}
-			return confluence.New(h.site, hc, confluence.Options{AllowInsecureHTTP: true, Flavor: confluence.Cloud})
-		}}
+			return confluence.New(tn.BaseURL, hc, confluence.Options{AllowInsecureHTTP: true, Flavor: confluence.Cloud})
+		}}, tn
 }
 
 func doJSON(t *testing.T, req *http.Request, want int, out any) {
@@ -223,32 +304,35 @@ func waitTitleIn(t *testing.T, b *bundle, space, title string) sandbox.Page {
 }
 
 // TestPromiseP1_SharedSecretSealedAtRest: the install stores the site's
-// registration, and its shared secret is in no file under the data
-// directory, in plaintext or base64; the secret works both ways (the
-// site's context tokens are verified with it, mailwiki's calls signed).
+// registration, and its secret (Connect's shared secret, Forge's app system
+// token) is in no file under the data directory, in plaintext or base64;
+// it works both ways (the site's calls are verified, mailwiki's signed).
 func TestPromiseP1_SharedSecretSealedAtRest(t *testing.T) {
 	t.Parallel()
-	h := setupHosted(t, nil)
-	rows, err := h.main.TenantRows(h.clientKey)
-	if err != nil || rows["registration"] != 1 {
-		t.Fatalf("registration rows %v, %v; want 1", rows, err)
-	}
-	secret, ok := h.sandbox.SharedSecret("mailwiki")
-	if !ok || len(secret) < 20 {
-		t.Fatalf("sandbox secret %q", secret)
-	}
-	// Both ways: the admin API accepts the site's token; a page is published
-	// with signed calls.
-	if status, body := h.admin(t, http.MethodGet, "/admin/api/config", nil); status != http.StatusOK {
-		t.Fatalf("admin API: %d %s", status, body)
-	}
-	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "P1 signed call")); err != nil {
-		t.Fatal(err)
-	}
-	waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "P1 signed call")
-	if found := plaintextUnder(t, h.dataDir, secret); len(found) > 0 {
-		t.Fatalf("the shared secret is stored in plaintext: %v", found)
-	}
+	forModes(t, func(t *testing.T, mode string) {
+		h := setupMode(t, mode, nil)
+		rows, err := h.main.TenantRows(h.tenantID)
+		if err != nil || rows["registration"] != 1 {
+			t.Fatalf("registration rows %v, %v; want 1", rows, err)
+		}
+		secret, err := h.main.TenantSecret(context.Background(), h.tenantID)
+		if err != nil || len(secret) < 20 {
+			t.Fatalf("secret %q, %v", secret, err)
+		}
+		if want, _ := h.sandbox.SharedSecret("mailwiki"); mode == mailwiki.ModeConnect && want != secret {
+			t.Fatal("the registration's secret is not the one the site gave")
+		}
+		if status, body := h.admin(t, http.MethodGet, "/admin/api/config", nil); status != http.StatusOK {
+			t.Fatalf("admin API: %d %s", status, body)
+		}
+		if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "P1 signed call")); err != nil {
+			t.Fatal(err)
+		}
+		waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "P1 signed call")
+		if found := plaintextUnder(t, h.dataDir, secret); len(found) > 0 {
+			t.Fatalf("the secret is stored in plaintext: %v", found)
+		}
+	})
 }
 
 // TestPromiseP9_ConfigurationLivesInConfluence: the configuration is read
@@ -257,7 +341,11 @@ func TestPromiseP1_SharedSecretSealedAtRest(t *testing.T) {
 // it is in a table or a file of the server.
 func TestPromiseP9_ConfigurationLivesInConfluence(t *testing.T) {
 	t.Parallel()
-	h := setupHosted(t, nil)
+	forModes(t, testConfigurationLivesInConfluence)
+}
+
+func testConfigurationLivesInConfluence(t *testing.T, mode string) {
+	h := setupMode(t, mode, nil)
 	h.sandbox.AddSpace("MINUTES", "Minutes")
 	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "Before the change")); err != nil {
 		t.Fatal(err)
@@ -265,8 +353,7 @@ func TestPromiseP9_ConfigurationLivesInConfluence(t *testing.T) {
 	waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "Before the change")
 
 	ctx := context.Background()
-	site := h.siteConfigs(t)
-	tn := mailwiki.Tenant{ID: h.clientKey, BaseURL: h.site}
+	site, tn := h.siteConfigs(t)
 	cfg, err := site.Config(ctx, tn)
 	if err != nil || len(cfg.Addresses) != 1 {
 		t.Fatalf("the site's configuration: %+v, %v", cfg, err)
@@ -303,20 +390,25 @@ func TestPromiseP9_ConfigurationLivesInConfluence(t *testing.T) {
 // entries are saved and mail to them is routed and published, neither is
 // in any file under the data directory (database, its WAL, spool, logs);
 // only their keyed hashes are, and they route.
-func TestPromiseP10_AddressesOnlyHashed(t *testing.T) { testOnlyHashes(t) }
-
-func TestPromiseP11_SenderEntriesOnlyHashed(t *testing.T) { testOnlyHashes(t) }
-
-func testOnlyHashes(t *testing.T) {
+func TestPromiseP10_AddressesOnlyHashed(t *testing.T) {
 	t.Parallel()
-	h := setupHosted(t, nil)
+	forModes(t, testOnlyHashes)
+}
+
+func TestPromiseP11_SenderEntriesOnlyHashed(t *testing.T) {
+	t.Parallel()
+	forModes(t, testOnlyHashes)
+}
+
+func testOnlyHashes(t *testing.T, mode string) {
+	h := setupMode(t, mode, nil)
 	const addr = "p10-marker@demo.mailwiki.test"
 	const person = "p11-person@senders.example"
 	h.saveConfig(t, mailwiki.TenantConfig{
 		Addresses: []mailwiki.AddressConfig{{Address: addr, SpaceKey: sandbox.DemoSpaceKey}},
 		Senders:   mailwiki.SenderList{Mode: mailwiki.SendersEveryone, Entries: []string{person, "@p11-domain.example", ".p11-tree.example"}},
 	})
-	rows, _ := h.main.TenantRows(h.clientKey)
+	rows, _ := h.main.TenantRows(h.tenantID)
 	if rows["hashes"] != 4 {
 		t.Fatalf("hash rows %v, want 4 (one address, three sender entries)", rows)
 	}
@@ -340,7 +432,11 @@ func testOnlyHashes(t *testing.T) {
 // the spool object; the address is then unknown at RCPT.
 func TestPromiseP12_UninstallDeletesEverything(t *testing.T) {
 	t.Parallel()
-	h := setupHosted(t, nil)
+	forModes(t, testUninstallDeletesEverything)
+}
+
+func testUninstallDeletesEverything(t *testing.T, mode string) {
+	h := setupMode(t, mode, nil)
 	ctx := context.Background()
 	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "Published before")); err != nil {
 		t.Fatal(err)
@@ -351,24 +447,27 @@ func TestPromiseP12_UninstallDeletesEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitLog(t, `"msg":"delivery deferred"`)
-	before, _ := h.main.TenantRows(h.clientKey)
+	before, _ := h.main.TenantRows(h.tenantID)
 	if n, _ := h.main.SpoolObjects(ctx); n != 1 || before["registration"] != 1 || before["hashes"] == 0 || before["unfinished jobs"] != 1 {
 		t.Fatalf("before uninstall: %d spool objects, rows %v", n, before)
 	}
 	h.sandbox.ClearFaults()
 
-	req, _ := http.NewRequest(http.MethodDelete, strings.TrimSuffix(h.site, "/wiki")+"/sandbox/apps/mailwiki", nil)
-	req.SetBasicAuth(sandbox.DemoUser, sandbox.DemoToken)
-	doJSON(t, req, http.StatusNoContent, nil)
+	h.uninstall(t)
 
-	// A job running when it was cancelled ends as soon as its attempt stops.
+	// A job running when it was cancelled ends as soon as its attempt
+	// stops; Forge's preUninstall is acknowledged first, then carried out.
 	var after map[string]int
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		var err error
-		if after, err = h.main.TenantRows(h.clientKey); err != nil {
+		if after, err = h.main.TenantRows(h.tenantID); err != nil {
 			t.Fatal(err)
 		}
-		if after["unfinished jobs"] == 0 || time.Now().After(deadline) {
+		total := 0
+		for _, n := range after {
+			total += n
+		}
+		if total == 0 || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -388,7 +487,7 @@ func TestPromiseP12_UninstallDeletesEverything(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		found = nil
 		for _, f := range []string{"mailwiki.db", "mailwiki.db-wal"} {
-			found = append(found, plaintextIn(t, filepath.Join(h.dataDir, f), "Published before", "Waiting", h.clientKey)...)
+			found = append(found, plaintextIn(t, filepath.Join(h.dataDir, f), "Published before", "Waiting", h.tenantID)...)
 		}
 		if len(found) == 0 || time.Now().After(deadline) {
 			break

@@ -64,11 +64,11 @@ func TestTwoSitesSideBySide(t *testing.T) {
 	siteB := srvB.URL + "/wiki"
 	var siteA string
 	keys := keyService(t, &siteA, &siteB)
-	h := startHosted(t, func(c *config.Config) { c.Connect.KeyBaseURL = keys.URL })
+	h := startHosted(t, mailwiki.ModeConnect, func(c *config.Config) { c.Connect.KeyBaseURL = keys.URL })
 	siteA = h.site
 	h.install(t)
 	installInto(t, srvB.URL, "http://"+h.main.HTTPAddr()+"/atlassian-connect.json")
-	if sbB.ClientKey() == h.clientKey {
+	if sbB.ClientKey() == h.tenantID {
 		t.Fatal("both sandboxes have one client key")
 	}
 
@@ -102,7 +102,7 @@ func TestTwoSitesSideBySide(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodDelete, strings.TrimSuffix(siteA, "/wiki")+"/sandbox/apps/mailwiki", nil)
 	req.SetBasicAuth(sandbox.DemoUser, sandbox.DemoToken)
 	doJSON(t, req, http.StatusNoContent, nil)
-	if rows, _ := h.main.TenantRows(h.clientKey); rows["registration"]+rows["hashes"]+rows["deliveries"]+rows["claims"] != 0 {
+	if rows, _ := h.main.TenantRows(h.tenantID); rows["registration"]+rows["hashes"]+rows["deliveries"]+rows["claims"] != 0 {
 		t.Fatalf("A's rows after its uninstall: %v", rows)
 	}
 	if rows, _ := h.main.TenantRows(sbB.ClientKey()); rows["registration"] != 1 || rows["hashes"] != 1 {
