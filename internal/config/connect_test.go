@@ -3,6 +3,7 @@ package config_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mailwiki/mailwiki/internal/config"
 )
@@ -64,5 +65,27 @@ func TestLoadHostedModeSaysWhatToChange(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "tenants is empty") {
 		t.Errorf("the hosted mode needs no declared tenant:\n%v", err)
+	}
+}
+
+// TestLoadForgeMode: the Forge mode needs its app id and the shared hosted
+// settings; its defaults are Atlassian's; mistakes are named.
+func TestLoadForgeMode(t *testing.T) {
+	t.Parallel()
+	yaml := strings.Replace(hostedYAML, "connect:\n  enabled: true\n  base_url: https://mailwiki.example.com\n",
+		"forge:\n  enabled: true\n  app_id: ari:cloud:ecosystem::app/0b2d3c4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f\n", 1)
+	cfg, err := config.Load(write(t, "c.yaml", yaml), env(map[string]string{"MAILWIKI_MASTER_KEY": key, "MAILWIKI_HASH_KEY": key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := cfg.Forge; f.JWKSURL != "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json" || f.APIHosts[0] != "api.atlassian.com" || f.InactiveGrace != 720*time.Hour {
+		t.Fatalf("forge defaults %+v", f)
+	}
+	bad := strings.Replace(yaml, "ari:cloud:ecosystem::app/0b2d3c4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "mailwiki", 1) + "  inactive_grace: 1h\n"
+	_, err = config.Load(write(t, "c.yaml", bad), env(map[string]string{"MAILWIKI_MASTER_KEY": key}))
+	for _, want := range []string{`forge.app_id "mailwiki": want the app's id`, "forge.inactive_grace = 1h0m0s", "hosted.hash_keys is empty"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in: %v", want, err)
+		}
 	}
 }
