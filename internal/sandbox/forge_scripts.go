@@ -6,7 +6,9 @@ package sandbox
 // the call breaks the contract. The host is the origin bridge.js was loaded
 // from (the sandbox); every call is a postMessage to the parent page,
 // answers are taken from that origin and window only. On load it also sets
-// data-color-mode on <html> from the host's colour scheme.
+// data-color-mode on <html> from the host's colour scheme, and from then on
+// keeps the host's iframe as tall as the page, as Forge does for Custom UI
+// (the app asks for nothing: @forge/bridge has no resize call).
 const forgeBridgeJS = `(function () {
   "use strict";
   var script = document.currentScript;
@@ -48,12 +50,31 @@ const forgeBridgeJS = `(function () {
   call("theme").then(function (mode) {
     document.documentElement.setAttribute("data-color-mode", mode === "dark" ? "dark" : "light");
   }, function () {});
+
+  var told = 0, queued = false;
+  function fit() {
+    queued = false;
+    var h = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (h > 0 && h !== told) {
+      told = h;
+      call("resize", { height: h }).catch(function () {});
+    }
+  }
+  function watch() {
+    if (!host || window.parent === window || typeof ResizeObserver !== "function") return;
+    var ro = new ResizeObserver(function () {
+      if (!queued) { queued = true; requestAnimationFrame(fit); }
+    });
+    ro.observe(document.documentElement);
+    ro.observe(document.body);
+  }
+  if (document.body) watch(); else document.addEventListener("DOMContentLoaded", watch);
 })();
 `
 
 // forgeHostJS runs on the sandbox's Forge admin page: it answers the
 // iframe's bridge.js (origin and source checked) through the same-origin
-// invoke endpoint.
+// invoke endpoint, and sizes the iframe to the height bridge.js reports.
 const forgeHostJS = `(function () {
   "use strict";
   var frame = document.getElementById("forge-frame");
@@ -79,6 +100,11 @@ const forgeHostJS = `(function () {
       case "invokeRemote": return invoke(m.payload);
       case "theme":
         return Promise.resolve(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light");
+      case "resize":
+        var h = m.payload && Number(m.payload.height);
+        if (!(h > 0)) return Promise.reject(new Error("resize: a height in pixels is needed"));
+        frame.style.height = Math.min(Math.ceil(h), 100000) + "px";
+        return Promise.resolve(true);
     }
     return Promise.reject(new Error("unknown Forge bridge call " + m.kind));
   }
