@@ -180,8 +180,9 @@
 // app's Custom UI: an iframe on {remoteBaseUrl}/admin/?transport=forge. The
 // remote's page loads GET /wiki/forge/bridge.js, which defines
 // window.__mailwikiForgeBridge.invokeRemote({path, method, headers, body})
-// (the stand-in for @forge/bridge) and sets data-color-mode from the host's
-// colour scheme; it postMessages to the page's host.js (origins checked
+// (the stand-in for @forge/bridge), sets data-color-mode from the host's
+// colour scheme and reports the page's height, which host.js gives the
+// iframe (Forge sizes Custom UI frames itself); it postMessages to the page's host.js (origins checked
 // both ways), which calls POST /wiki/admin/forge/{installationId}/invoke
 // (same-origin only, as the Connect host's endpoints). That plays Forge's
 // invokeRemote proxy as the administrator: it checks the input (method
