@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,8 +27,10 @@ import (
 // page and saves; the configuration lands in the installation's Forge app
 // properties, and mail to that address then lands under that parent. The
 // page has no serious or critical axe-core violation and writes no console
-// error. Set MAILWIKI_SHOTS_DIR to keep the screenshot (forge-admin-page.png).
-func TestBrowserForgeAdminPageConfiguresAnAddress(t *testing.T) {
+// error. Then the site uninstalls the app: preUninstall leaves zero rows and
+// zero spool objects for the installation (promise P12, the whole path).
+// Set MAILWIKI_SHOTS_DIR to keep the screenshot (forge-admin-page.png).
+func TestPromiseP12_ForgeFullPathThroughTheBrowser(t *testing.T) {
 	axe := requireAdminBrowser(t)
 	t.Parallel()
 	b := setup(t, func(c *config.Config) {
@@ -91,4 +95,29 @@ func TestBrowserForgeAdminPageConfiguresAnAddress(t *testing.T) {
 	tab.checkAccessibility(axe)
 	tab.screenshot(filepath.Join(shots, "forge-admin-page.png"))
 	tab.checkConsole()
+
+	// preUninstall: everything held for the installation goes.
+	req, _ := http.NewRequest(http.MethodDelete, strings.TrimSuffix(b.main.SandboxURL(), "/wiki")+"/sandbox/forge/apps/"+installationID, nil)
+	req.SetBasicAuth(sandbox.DemoUser, sandbox.DemoToken)
+	doJSON(t, req, http.StatusNoContent, nil)
+	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(50 * time.Millisecond) {
+		rows, err := b.main.TenantRows(installationID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spooled, err := b.main.SpoolObjects(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		left := spooled
+		for _, n := range rows {
+			left += n
+		}
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after preUninstall: rows %v, %d spool object(s)", rows, spooled)
+		}
+	}
 }
