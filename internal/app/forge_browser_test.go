@@ -18,7 +18,7 @@ import (
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 )
 
-// TestBrowserForgeAdminPageConfiguresAnAddress: as
+// TestPromiseP12_ForgeFullPathThroughTheBrowser: as
 // TestBrowserAdminPageConfiguresAnAddress, but with mailwiki installed as a
 // Forge Remote app: the sandbox, playing Forge, shows the admin page
 // (?transport=forge) in its globalSettings host page, whose bridge.js
