@@ -31,7 +31,9 @@ type Invocation struct {
 	AppID          string // the app ARI (the configured one)
 	EnvironmentID  string // the environment's UUID
 	ModuleKey      string // the module or endpoint key invoked
+	ModuleType     string // app.module.type: core:endpoint for triggers, xen:… for UI calls
 	Principal      string // the calling user's account id (UI calls only)
+	UICall         bool   // the token carries a UI context (a call from the admin page)
 	// SystemToken is the app system token (x-forge-oauth-system), "" when
 	// none was forwarded or its expiry could not be read; it expires at
 	// SystemTokenExpiry (its exp, read without verification: the token is
@@ -130,7 +132,8 @@ func (f *Forge) invocation(cl *fitClaims) (Invocation, error) {
 		return Invocation{}, err
 	}
 	return Invocation{InstallationID: inst, CloudID: cloud, APIBaseURL: base.String(), AppID: f.appID,
-		EnvironmentID: env, ModuleKey: moduleKey(cl), Principal: cl.Principal}, nil
+		EnvironmentID: env, ModuleKey: moduleKey(cl), ModuleType: cl.App.Module.Type, Principal: cl.Principal,
+		UICall: cl.Context != nil}, nil
 }
 
 // checkClaims checks what the parser does not: iat and jti present, no

@@ -78,7 +78,7 @@ func (f *Forge) Handler() http.Handler {
 // whose eventType (at the top level or under "payload", optional) is only
 // logged. 204 on success.
 func (f *Forge) serveLifecycle(w http.ResponseWriter, r *http.Request) {
-	inv, err := f.Verify(r)
+	inv, err := f.verifyBackend(r)
 	if err != nil {
 		f.refuse(w, r, "lifecycle", err)
 		return
@@ -95,7 +95,7 @@ func (f *Forge) serveLifecycle(w http.ResponseWriter, r *http.Request) {
 // serveTick refreshes the installation's registration with the fresh
 // system token the hourly trigger carries. 204 on success.
 func (f *Forge) serveTick(w http.ResponseWriter, r *http.Request) {
-	inv, err := f.Verify(r)
+	inv, err := f.verifyBackend(r)
 	if err != nil {
 		f.refuse(w, r, "tick", err)
 		return
@@ -117,7 +117,7 @@ func (f *Forge) serveTick(w http.ResponseWriter, r *http.Request) {
 // runs with a context that outlives the request (uninstallTimeout); its
 // outcome is logged. See Wait.
 func (f *Forge) servePreUninstall(w http.ResponseWriter, r *http.Request) {
-	inv, err := f.Verify(r)
+	inv, err := f.verifyBackend(r)
 	if err != nil {
 		f.refuse(w, r, "pre-uninstall", err)
 		return
@@ -125,6 +125,22 @@ func (f *Forge) servePreUninstall(w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithoutCancel(r.Context())
 	f.pending.Go(func() { f.uninstall(ctx, inv) })
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// verifyBackend verifies the invocation token of a backend call: a
+// lifecycle event, the scheduled trigger or preUninstall. Those come from
+// endpoint modules (app.module.type core:endpoint) with no user and no UI
+// context; a token minted for the admin page's invokeRemote, which anyone
+// with the page open can send anywhere, is refused here.
+func (f *Forge) verifyBackend(r *http.Request) (Invocation, error) {
+	inv, err := f.Verify(r)
+	if err != nil {
+		return inv, err
+	}
+	if inv.Principal != "" || inv.UICall || inv.ModuleType != "core:endpoint" {
+		return Invocation{}, mailwiki.Errorf(mailwiki.EUNAUTHORIZED, "forge invocation token refused: a call from the admin page cannot deliver lifecycle events, triggers or preUninstall")
+	}
+	return inv, nil
 }
 
 func (f *Forge) uninstall(ctx context.Context, inv Invocation) {

@@ -238,3 +238,38 @@ func TestSandboxHTTP(t *testing.T) {
 	// api.atlassian.com is not allowed once APIHosts is set.
 	wantJSONError(t, b.call(LifecyclePath, b.fit(nil), `{}`), http.StatusUnauthorized, "host not allowed")
 }
+
+// A token minted for the admin page (a user, a UI context, a xen: module)
+// cannot deliver lifecycle events, triggers or preUninstall: the page's
+// invokeRemote can name any path, and preUninstall wipes the installation.
+func TestUICallsCannotReachBackendEndpoints(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Options{})
+	variants := map[string]func(jwt.MapClaims){
+		"ui module and user": func(c jwt.MapClaims) {
+			app(c)["module"] = map[string]any{"type": "xen:confluence-global-settings", "key": "mw-ui"}
+			c["context"] = map[string]any{"cloudId": testCloudID, "moduleKey": "mw-ui"}
+			c["principal"] = "5be24ad8b1653240376955d2"
+		},
+		"endpoint module with a user": func(c jwt.MapClaims) { c["principal"] = "5be24ad8b1653240376955d2" },
+		"endpoint module with a UI context": func(c jwt.MapClaims) {
+			c["context"] = map[string]any{"cloudId": testCloudID, "moduleKey": "mw-ui"}
+		},
+		"another module type": func(c jwt.MapClaims) { app(c)["module"] = map[string]any{"type": "xen:macro", "key": "mw-tick"} },
+	}
+	for name, edit := range variants {
+		for _, path := range []string{LifecyclePath, TickPath, PreUninstallPath} {
+			req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`))
+			req.Header.Set("Authorization", "Bearer "+b.fit(edit))
+			rec := httptest.NewRecorder()
+			b.forge.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized || !strings.Contains(rec.Body.String(), "admin page") {
+				t.Errorf("%s on %s: %d %s; want 401 saying why", name, path, rec.Code, rec.Body)
+			}
+		}
+	}
+	b.forge.Wait()
+	if installs, uninstalls := b.reg.calls(); len(installs)+len(uninstalls) != 0 {
+		t.Fatalf("registry called: %d installs, %d uninstalls", len(installs), len(uninstalls))
+	}
+}

@@ -161,7 +161,7 @@ func TestVerifyDerivesInvocation(t *testing.T) {
 		want Invocation
 	}{
 		{"lifecycle", nil, Invocation{InstallationID: instUUID, CloudID: testCloudID, APIBaseURL: testAPIBase,
-			AppID: testAppID, EnvironmentID: envUUID, ModuleKey: "mw-lifecycle"}},
+			AppID: testAppID, EnvironmentID: envUUID, ModuleKey: "mw-lifecycle", ModuleType: "core:endpoint"}},
 		{"UI call, bare UUIDs, context cloud id", func(c jwt.MapClaims) {
 			a := app(c)
 			a["installationId"], a["installation"] = strings.ToUpper(instUUID), map[string]any{"id": instARI}
@@ -171,11 +171,11 @@ func TestVerifyDerivesInvocation(t *testing.T) {
 			c["context"] = map[string]any{"cloudId": "ctx-cloud", "moduleKey": "mw-admin"}
 			c["principal"] = "557058:f00"
 		}, Invocation{InstallationID: instUUID, CloudID: "ctx-cloud", APIBaseURL: testAPIBase,
-			AppID: testAppID, EnvironmentID: envUUID, ModuleKey: "mw-admin", Principal: "557058:f00"}},
+			AppID: testAppID, EnvironmentID: envUUID, ModuleKey: "mw-admin", ModuleType: "xen:macro", Principal: "557058:f00", UICall: true}},
 		{"cloud id from the API base URL", func(c jwt.MapClaims) {
 			app(c)["installation"] = map[string]any{"id": instARI, "contexts": []any{map[string]any{"name": "jira", "apiBaseUrl": testAPIBase}}}
 		}, Invocation{InstallationID: instUUID, CloudID: testCloudID, APIBaseURL: testAPIBase,
-			AppID: testAppID, EnvironmentID: envUUID, ModuleKey: "mw-lifecycle"}},
+			AppID: testAppID, EnvironmentID: envUUID, ModuleKey: "mw-lifecycle", ModuleType: "core:endpoint"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
