@@ -81,9 +81,12 @@ func TestLoadForgeMode(t *testing.T) {
 	if f := cfg.Forge; f.JWKSURL != "https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json" || f.APIHosts[0] != "api.atlassian.com" || f.InactiveGrace != 720*time.Hour {
 		t.Fatalf("forge defaults %+v", f)
 	}
-	bad := strings.Replace(yaml, "ari:cloud:ecosystem::app/0b2d3c4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "mailwiki", 1) + "  inactive_grace: 1h\n"
+	bad := strings.Replace(yaml, "ari:cloud:ecosystem::app/0b2d3c4e-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "mailwiki", 1) +
+		"  inactive_grace: 1h\n  environments: [production]\n  api_hosts: [\"https://api.atlassian.com/\", \"*\"]\n"
 	_, err = config.Load(write(t, "c.yaml", bad), env(map[string]string{"MAILWIKI_MASTER_KEY": key}))
-	for _, want := range []string{`forge.app_id "mailwiki": want the app's id`, "forge.inactive_grace = 1h0m0s", "hosted.hash_keys is empty"} {
+	for _, want := range []string{`forge.app_id "mailwiki": want the app's id`, "forge.inactive_grace = 1h0m0s", "hosted.hash_keys is empty",
+		`forge.environments: "production" is not an environment id`, `forge.api_hosts: "https://api.atlassian.com/" is not a host name`,
+		`forge.api_hosts: "*" is not a host name`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in: %v", want, err)
 		}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -38,7 +39,11 @@ func defaultForge() Forge {
 		InactiveGrace: 720 * time.Hour}
 }
 
-var appARI = regexp.MustCompile(`^ari:cloud:ecosystem::app/[0-9a-fA-F-]{36}$`)
+var (
+	appARI = regexp.MustCompile(`^ari:cloud:ecosystem::app/[0-9a-fA-F-]{36}$`)
+	envID  = regexp.MustCompile(`^(ari:cloud:ecosystem::environment/[0-9a-fA-F-]{36}/)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	host   = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$`)
+)
 
 func (f Forge) validate() []error {
 	if !f.Enabled {
@@ -51,6 +56,16 @@ func (f Forge) validate() []error {
 	}
 	if len(f.APIHosts) == 0 {
 		errs = append(errs, fmt.Errorf("forge.api_hosts is empty: list the hosts product calls may go to, e.g. [api.atlassian.com]"))
+	}
+	for _, h := range f.APIHosts {
+		if !host.MatchString(strings.ToLower(strings.TrimSpace(h))) {
+			errs = append(errs, fmt.Errorf("forge.api_hosts: %q is not a host name (or host:port) without scheme or path, e.g. api.atlassian.com", h))
+		}
+	}
+	for _, e := range f.Environments {
+		if !envID.MatchString(strings.TrimSpace(e)) {
+			errs = append(errs, fmt.Errorf("forge.environments: %q is not an environment id: give its UUID (forge environments list) or its ARI ari:cloud:ecosystem::environment/<app uuid>/<environment uuid>", e))
+		}
 	}
 	if f.InactiveGrace < 24*time.Hour {
 		errs = append(errs, fmt.Errorf("forge.inactive_grace = %s: choose at least 24h (an installation is wiped after Forge stayed silent this long)", f.InactiveGrace))
