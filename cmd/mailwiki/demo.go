@@ -65,10 +65,12 @@ func demo(ctx context.Context, args []string) error {
 		}
 	}
 	if *forgeApp {
-		if _, adminURL, err = m.InstallDemoForge(ctx, site, ""); err != nil {
+		var id string
+		if id, adminURL, err = m.InstallDemoForge(ctx, site, ""); err != nil {
 			m.Close()
 			return err
 		}
+		go hourlyTicks(ctx, m, site, id)
 	}
 	printNextSteps(m.SMTPAddr(), site, adminURL)
 	if kept > 0 {
@@ -84,6 +86,23 @@ func demo(ctx context.Context, args []string) error {
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping…")
 	return m.Close()
+}
+
+// hourlyTicks plays Forge's hourly scheduled trigger for the demo's
+// installation, which keeps mailwiki's app system token fresh.
+func hourlyTicks(ctx context.Context, m *app.Main, site, id string) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.TickDemoForge(ctx, site, id); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}
+	}
 }
 
 // demoSandbox points m at the demo's sandbox: the one at url when set,

@@ -188,10 +188,19 @@ func (m *Main) InstallDemoForge(ctx context.Context, sandboxURL, tokenTTL string
 		return "", "", fmt.Errorf("demo: forge is not enabled")
 	}
 	origin := strings.TrimSuffix(sandboxURL, "/wiki")
-	body, _ := json.Marshal(map[string]string{"appId": m.Config.Forge.AppID, "remoteBaseUrl": "http://" + m.HTTPAddr(), "tokenTTL": tokenTTL})
 	var installed struct{ InstallationID string }
-	if err := sandboxCall(ctx, http.MethodPost, origin+"/sandbox/forge/apps", body, &installed); err != nil {
-		return "", "", fmt.Errorf("demo: install into the sandbox as a Forge app: %w", err)
+	if id := m.knownForgeInstallation(ctx); id != "" {
+		// A restarted demo: the site still has the app; a trigger brings
+		// this process a fresh token.
+		installed.InstallationID = id
+		if err := m.TickDemoForge(ctx, sandboxURL, id); err != nil {
+			return "", "", err
+		}
+	} else {
+		body, _ := json.Marshal(map[string]string{"appId": m.Config.Forge.AppID, "remoteBaseUrl": "http://" + m.HTTPAddr(), "tokenTTL": tokenTTL})
+		if err := sandboxCall(ctx, http.MethodPost, origin+"/sandbox/forge/apps", body, &installed); err != nil {
+			return "", "", fmt.Errorf("demo: install into the sandbox as a Forge app: %w", err)
+		}
 	}
 	cfg, _, err := m.hosted.Config(ctx, installed.InstallationID)
 	if err != nil {
@@ -204,6 +213,30 @@ func (m *Main) InstallDemoForge(ctx context.Context, sandboxURL, tokenTTL string
 		}
 	}
 	return installed.InstallationID, origin + "/wiki/admin/forge/" + installed.InstallationID, nil
+}
+
+// knownForgeInstallation returns the in-process sandbox's installation of
+// the app that this mailwiki has registered (a restarted demo), or "".
+func (m *Main) knownForgeInstallation(ctx context.Context) string {
+	if m.Sandbox == nil {
+		return ""
+	}
+	for _, id := range m.Sandbox.ForgeInstallations() {
+		if _, err := m.hosted.Tenant(ctx, id); err == nil {
+			return id
+		}
+	}
+	return ""
+}
+
+// TickDemoForge has the sandbox fire the app's scheduled trigger for an
+// installation now (as Forge does hourly): mailwiki gets a fresh token.
+func (m *Main) TickDemoForge(ctx context.Context, sandboxURL, installationID string) error {
+	origin := strings.TrimSuffix(sandboxURL, "/wiki")
+	if err := sandboxCall(ctx, http.MethodPost, origin+"/sandbox/forge/apps/"+installationID+"/tick", nil, nil); err != nil {
+		return fmt.Errorf("demo: the sandbox's scheduled trigger: %w", err)
+	}
+	return nil
 }
 
 // sandboxCall calls one of the sandbox's own routes as its administrator
