@@ -298,6 +298,9 @@ func (m *Main) close() error {
 	if m.forge != nil {
 		m.forge.Wait() // uninstalls acknowledged to Forge finish
 	}
+	if m.hosted != nil {
+		m.hosted.Wait() // hashes being restored for a site heard of again
+	}
 	if m.http == nil && m.httpLn != nil { // bound, never served: Run failed
 		m.httpLn.Close()
 	}

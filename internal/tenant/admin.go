@@ -277,6 +277,8 @@ func (h *Hosted) Reindex(ctx context.Context, tenantID string) error {
 	if err != nil {
 		return err
 	}
+	unlock := h.saves.lock(tenantID) // not between a save's claim and write
+	defer unlock()
 	cfg, err := h.Configs.Config(ctx, t)
 	if err != nil {
 		return temporary(err, "the configuration could not be read from Confluence")

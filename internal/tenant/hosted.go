@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
@@ -53,8 +54,25 @@ type Hosted struct {
 	// it has one again (/readyz, mailwiki_tenant_healthy); may be nil.
 	Health mailwiki.TenantHealth
 
-	saves keyedLocks // one save of a site's configuration at a time
+	saves      keyedLocks     // one save of a site's configuration at a time
+	reindexing sync.WaitGroup // restoreHashes running
 }
+
+// restoreHashes rebuilds the hashes of a site first heard of (again) from
+// the configuration its Confluence still holds: after an installation was
+// wiped for silence (Forge) or its records lost, the addresses its
+// administrator sees on the admin page route again. A site with no
+// configuration (a new install) has nothing to restore.
+func (h *Hosted) restoreHashes(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Reindex(ctx, id); err != nil {
+		h.Logger.Warn("tenant: the addresses of the site's configuration could not be routed again; saving it on the admin page does", "tenant", id, "error", err)
+	}
+}
+
+// Wait waits for background work started by Install to end (shutdown).
+func (h *Hosted) Wait() { h.reindexing.Wait() }
 
 var (
 	_ mailwiki.TenantService = (*Hosted)(nil)
@@ -207,6 +225,9 @@ func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
 	}
 	if fresh {
 		h.Logger.Info("tenant installed", "tenant", r.ID, "mode", r.Mode, "base_url", r.BaseURL)
+		if len(r.Secret) > 0 {
+			h.reindexing.Go(func() { h.restoreHashes(r.ID) })
+		}
 	}
 	if h.Health != nil && !r.SecretExpiresAt.IsZero() && now.Add(tokenMargin).Before(r.SecretExpiresAt) {
 		h.Health.CredentialsAccepted(r.ID)

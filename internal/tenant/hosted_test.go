@@ -131,6 +131,7 @@ func install(t *testing.T, h *tenant.Hosted, id, secret string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Wait() // its hashes restored from the site, if it has a configuration
 }
 
 func key(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
@@ -287,6 +288,21 @@ func TestHostedConcurrentSavesKeepHashesInStep(t *testing.T) {
 	}
 }
 
+// TestSiteHeardOfAgainRoutesItsAddresses: a site whose records were wiped
+// (an installation silent past the grace period) but whose Confluence
+// still holds its configuration routes its addresses again as soon as it
+// is heard of, without its administrator saving anything.
+func TestSiteHeardOfAgainRoutesItsAddresses(t *testing.T) {
+	t.Parallel()
+	b := newHosted(t, map[string][]byte{"h1": key(1)}, "h1")
+	ctx := context.Background()
+	b.configs.cfgs["site-a"] = mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "docs@wiki.example.com", SpaceKey: "DOCS"}}}
+	install(t, b.h, "site-a", "sa")
+	if id, err := b.h.Lookup(ctx, "docs@wiki.example.com"); err != nil || id != "site-a" {
+		t.Fatalf("lookup %q, %v; want site-a", id, err)
+	}
+}
+
 func hasField(v *mailwiki.ValidationError, field string) bool {
 	for _, f := range v.Fields {
 		if f.Field == field {
@@ -417,6 +433,7 @@ func TestForgeTokenLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b.h.Wait()
 	}
 	forge("token-a", now.Add(3*time.Hour))
 	forge("token-old", now.Add(time.Hour)) // an older token arriving late
@@ -481,6 +498,7 @@ func TestWipeInactiveForgeInstallations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b.h.Wait()
 	}
 	b.h.Now = func() time.Time { return now }
 	n, err := b.h.WipeInactive(ctx, now.Add(-30*24*time.Hour))
