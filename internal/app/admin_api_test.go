@@ -145,3 +145,24 @@ func TestReinstallAndLargeConfiguration(t *testing.T) {
 	}
 	waitTitleIn(t, h.bundle, "DEMO", time.Now().UTC().Format("2006-01-02")+" Last of the list — "+strings.Repeat("y", 40))
 }
+
+// TestHostedPathsNeverRedirect: Forge takes any 3xx from a remote as an
+// error; unclean or subtree-root paths get a 404 instead.
+func TestHostedPathsNeverRedirect(t *testing.T) {
+	t.Parallel()
+	h := setupMode(t, mailwiki.ModeForge, nil)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, p := range []string{"//forge/lifecycle", "/forge//tick", "/forge/../forge/tick", "//admin/api/config", "/forge", "/admin", "/connect"} {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+h.main.HTTPAddr()+p, nil)
+		req.URL.Opaque = p // send the path as written
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" {
+			t.Errorf("%s: %d %s, want a 404, no redirect", p, resp.StatusCode, body)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -116,7 +117,35 @@ func (m *Main) httpHandler() http.Handler {
 	mux.Handle("/admin/", web.Admin(web.AdminOptions{Service: m.hosted, Authenticate: m.authenticateAdmin,
 		HostScriptURL: m.Config.Connect.HostScriptURL, ForgeBridgeScriptURL: m.forgeBridgeScript,
 		Logger: m.Logger.With("component", "admin")}))
-	return mux
+	for _, p := range []string{"/forge", "/admin", "/connect"} { // no redirect to the subtree
+		mux.Handle(p, http.HandlerFunc(noSuchPath))
+	}
+	return noRedirects(mux)
+}
+
+// noRedirects answers 404 for a path that is not in its clean form
+// ("//forge/tick", "/admin/../x") instead of letting the router redirect:
+// Forge takes any 3xx from a remote as an error, and Atlassian's callbacks
+// are never redirected.
+func noRedirects(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		clean := path.Clean(p)
+		if strings.HasSuffix(p, "/") && clean != "/" {
+			clean += "/"
+		}
+		if clean != p {
+			noSuchPath(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func noSuchPath(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	w.Write([]byte(`{"error":"there is no such path on this server"}` + "\n"))
 }
 
 // purgeTenant removes, at uninstall, the queued messages whose every
