@@ -23,14 +23,14 @@ func TestForgeTokenLapse(t *testing.T) {
 	h := startHosted(t, mailwiki.ModeForge, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	// Tokens of 2 min 8 s: mailwiki stops using a token 2 min before it
-	// expires, so each is usable for 8 s.
-	id, _, err := h.main.InstallDemoForge(ctx, h.site, "2m8s")
+	// Tokens of 2 min 15 s: mailwiki stops using a token 2 min before it
+	// expires, so each is usable for 15 s.
+	id, _, err := h.main.InstallDemoForge(ctx, h.site, "2m15s")
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.tenantID = id
-	time.Sleep(9 * time.Second) // no trigger: the token lapses
+	time.Sleep(16 * time.Second) // no trigger: the token lapses
 
 	const n = 3
 	for i := range n {
