@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/refusal"
 )
 
 // Registry keeps the sites that installed the app. Install is called only
@@ -61,7 +62,7 @@ type Connect struct {
 	registry      Registry
 	keys          *keySource
 	log           *slog.Logger
-	refusals      *refusalLog // 401s, which anyone can provoke
+	refusals      *refusal.Logger // 401s, which anyone can provoke
 	now           func() time.Time
 }
 
@@ -90,7 +91,7 @@ func New(opts Options) (*Connect, error) {
 		registry:      opts.Registry,
 		keys:          newKeySource(keyBase.String(), opts.KeyClient, opts.Now),
 		log:           opts.Logger,
-		refusals:      newRefusalLog(opts.Logger, opts.Now),
+		refusals:      refusal.NewLogger(opts.Logger, opts.Now),
 		now:           opts.Now,
 	}, nil
 }

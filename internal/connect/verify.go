@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/refusal"
 )
 
 // clockLeeway is the clock skew tolerated on exp and iat.
@@ -185,28 +186,23 @@ func (c *Connect) parserOptions(alg string) []jwt.ParserOption {
 }
 
 // classify turns a jwt parse error into an EUNAUTHORIZED *mailwiki.Error
-// with a safe reason, keeping a *mailwiki.Error the keyfunc returned.
+// with a safe reason (worded by refuse), keeping a *mailwiki.Error the
+// keyfunc returned.
 func classify(err error, refuse func(string, error) *mailwiki.Error) error {
-	var e *mailwiki.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	reason := "invalid token"
-	switch {
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		reason = "malformed token"
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		reason = "bad signature"
-	case errors.Is(err, jwt.ErrTokenExpired):
-		reason = "token expired"
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		reason = "missing exp"
-	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued), errors.Is(err, jwt.ErrTokenNotValidYet):
-		reason = "token not valid yet"
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		reason = "algorithm not allowed"
-	}
-	return refuse(reason, err)
+	return refusal.Classify(err, tokenReasons, refuse)
+}
+
+// tokenReasons word the refusal of a callback or context JWT by its jwt
+// parse error (the first that matches); the parser checks neither iss nor
+// aud: the callers do, after parsing (checkLifecycleClaims, ContextAuth).
+var tokenReasons = []refusal.Reason{
+	{Err: jwt.ErrTokenMalformed, Text: "malformed token"},
+	{Err: jwt.ErrTokenSignatureInvalid, Text: "bad signature"},
+	{Err: jwt.ErrTokenExpired, Text: "token expired"},
+	{Err: jwt.ErrTokenRequiredClaimMissing, Text: "missing exp"},
+	{Err: jwt.ErrTokenUsedBeforeIssued, Text: "token not valid yet"},
+	{Err: jwt.ErrTokenNotValidYet, Text: "token not valid yet"},
+	{Err: jwt.ErrTokenUnverifiable, Text: "algorithm not allowed"},
 }
 
 // Session is who a context JWT authenticates: the site (its client key, the

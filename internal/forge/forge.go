@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/refusal"
 )
 
 // DefaultJWKSURL is where Forge publishes the public keys that sign
@@ -65,7 +66,7 @@ type Forge struct {
 	registry      Registry
 	keys          *jwksSource
 	log           *slog.Logger
-	refusals      *refusalLog // 401s, which anyone can provoke
+	refusals      *refusal.Logger // 401s, which anyone can provoke
 	now           func() time.Time
 	pending       sync.WaitGroup // asynchronous uninstalls
 }
@@ -99,7 +100,7 @@ func New(opts Options) (*Forge, error) {
 		registry:      opts.Registry,
 		keys:          newJWKSSource(jwksURL, opts.HTTPClient, opts.Now, opts.Logger),
 		log:           opts.Logger,
-		refusals:      newRefusalLog(opts.Logger, opts.Now),
+		refusals:      refusal.NewLogger(opts.Logger, opts.Now),
 		now:           opts.Now,
 	}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/refusal"
 )
 
 // Registry keeps the installations of the app. Both methods are called only
@@ -61,12 +62,12 @@ func (f *Forge) Handler() http.Handler {
 		case PreUninstallPath:
 			serve = f.servePreUninstall
 		default:
-			writeError(w, http.StatusNotFound, "not found")
+			refusal.WriteError(w, http.StatusNotFound, "not found")
 			return
 		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
+			refusal.WriteError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
 			return
 		}
 		serve(w, r)

@@ -12,6 +12,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/refusal"
 )
 
 // The invocation token's fixed values and limits.
@@ -148,26 +149,18 @@ func (f *Forge) parserOptions() []jwt.ParserOption {
 // classify turns a jwt parse error into an EUNAUTHORIZED *mailwiki.Error
 // with a safe reason, keeping a *mailwiki.Error the keyfunc returned.
 func classify(err error) error {
-	var e *mailwiki.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	reason := "invalid token"
-	switch {
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		reason = "malformed token"
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		reason = "bad signature"
-	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		reason = "wrong issuer"
-	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		reason = "wrong audience"
-	case errors.Is(err, jwt.ErrTokenExpired):
-		reason = "token expired"
-	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		reason = "missing exp or nbf"
-	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued), errors.Is(err, jwt.ErrTokenNotValidYet):
-		reason = "token not valid yet"
-	}
-	return refused(reason, err)
+	return refusal.Classify(err, tokenReasons, refused)
+}
+
+// tokenReasons word the refusal of a FIT by its jwt parse error (the first
+// that matches): the parser checks iss and aud too (parserOptions).
+var tokenReasons = []refusal.Reason{
+	{Err: jwt.ErrTokenMalformed, Text: "malformed token"},
+	{Err: jwt.ErrTokenSignatureInvalid, Text: "bad signature"},
+	{Err: jwt.ErrTokenInvalidIssuer, Text: "wrong issuer"},
+	{Err: jwt.ErrTokenInvalidAudience, Text: "wrong audience"},
+	{Err: jwt.ErrTokenExpired, Text: "token expired"},
+	{Err: jwt.ErrTokenRequiredClaimMissing, Text: "missing exp or nbf"},
+	{Err: jwt.ErrTokenUsedBeforeIssued, Text: "token not valid yet"},
+	{Err: jwt.ErrTokenNotValidYet, Text: "token not valid yet"},
 }
