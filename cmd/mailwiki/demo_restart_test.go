@@ -162,3 +162,33 @@ func TestDemoAgainstARunningSandbox(t *testing.T) {
 		t.Fatalf("demo with a dead --sandbox-url: err %v, output %s", err, out)
 	}
 }
+
+// TestHostedDemosSurviveARestart: `demo --connect` and `demo --forge`,
+// stopped and started again on the same data directory and ports, keep
+// their installation (a restarted Forge demo reuses it instead of
+// installing again and colliding with its own address) and publish mail.
+func TestHostedDemosSurviveARestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	for _, mode := range []string{"--connect", "--forge"} {
+		t.Run(strings.TrimPrefix(mode, "--"), func(t *testing.T) {
+			t.Parallel()
+			data := filepath.Join(t.TempDir(), "data")
+			sandboxAddr, httpAddr := freeAddr(t), freeAddr(t)
+			site := "http://" + sandboxAddr + "/wiki"
+			args := []string{"--data-dir", data, "--sandbox-addr", sandboxAddr, "--http-addr", httpAddr, mode}
+			first := runDemo(t, args...)
+			waitTitle(t, site, "Hello from mailwiki")
+			sendMail(t, first.smtpAddr, "Before the restart", "One.")
+			waitTitle(t, site, "Before the restart")
+			first.stop(t)
+
+			again := runDemo(t, args...)
+			defer again.stop(t)
+			sendMail(t, again.smtpAddr, "After the restart", "Two.")
+			waitTitle(t, site, "After the restart")
+		})
+	}
+}
