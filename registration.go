@@ -32,9 +32,12 @@ type Registration struct {
 // secret sealed (see Sealer) under the key SecretKeyID names.
 type StoredRegistration struct {
 	Tenant
-	AppKey          string
-	CloudID         string
-	SealedSecret    []byte
+	AppKey       string
+	CloudID      string
+	SealedSecret []byte
+	// SealedDataKey is the tenant's own data key, sealed: it wraps the
+	// keys of the tenant's spooled messages; empty once shredded.
+	SealedDataKey   []byte
 	SecretExpiresAt time.Time
 	State           string
 	InstalledAt     time.Time

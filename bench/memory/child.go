@@ -143,7 +143,7 @@ func client(ctx context.Context, tenants *tenant.Static, t mailwiki.Tenant) (*co
 // spoolStore is the spool as a mailwiki.MessageStore (internal/app wires the same).
 type spoolStore struct{ *spool.Spool }
 
-func (s spoolStore) Create(ctx context.Context, id string) (mailwiki.MessageWriter, error) {
+func (s spoolStore) Create(ctx context.Context, id, _ string) (mailwiki.MessageWriter, error) {
 	return s.Spool.Create(ctx, id)
 }
 

@@ -151,6 +151,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 		return fmt.Errorf("spool keys: %w", err)
 	}
 	m.keys = keys
+	keys = keys.WithResolver(m.tenantKey) // installed tenants' own keys
 	dir := m.Config.Spool.Dir
 	if dir == "" {
 		dir = filepath.Join(m.Config.DataDir, "spool")
@@ -161,7 +162,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 
 func (m *Main) startQueue(ctx context.Context, tenants mailwiki.TenantService) error {
 	d := &pipeline.Deliverer{
-		Spool:       spoolStore{m.spool},
+		Spool:       m.messageStore(),
 		Tenants:     tenants,
 		Confluence:  m.publisher(tenants),
 		Store:       m.store,

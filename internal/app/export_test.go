@@ -111,3 +111,8 @@ func (m *Main) SiteHTTPClient(ctx context.Context, id string) (*http.Client, mai
 	hc, err := m.hosted.HTTPClient(ctx, t)
 	return hc, t, err
 }
+
+// SpoolRead reads a spooled message, decrypted.
+func (m *Main) SpoolRead(ctx context.Context, id string) ([]byte, error) {
+	return m.spool.ReadAll(ctx, id)
+}

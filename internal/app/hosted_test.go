@@ -460,6 +460,19 @@ func testUninstallDeletesEverything(t *testing.T, mode string) {
 		t.Fatalf("before uninstall: %d spool objects, rows %v", n, before)
 	}
 	h.sandbox.ClearFaults()
+	// A copy of the waiting message's file, as a backup would hold it.
+	spooled, _ := filepath.Glob(filepath.Join(h.dataDir, "spool", "*", "*.msg"))
+	if len(spooled) != 1 {
+		t.Fatalf("spool files %v, want 1", spooled)
+	}
+	backup, err := os.ReadFile(spooled[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	queueID := strings.TrimSuffix(filepath.Base(spooled[0]), ".msg")
+	if _, err := h.main.SpoolRead(ctx, queueID); err != nil {
+		t.Fatalf("the waiting message cannot be read before uninstall: %v", err)
+	}
 
 	h.uninstall(t)
 
@@ -507,6 +520,15 @@ func testUninstallDeletesEverything(t *testing.T, mode string) {
 	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, "alice@example.org", "x")); !isReply(err, 550, "5.1.1") {
 		t.Fatalf("mail after uninstall: %v, want 550 5.1.1", err)
 	}
+	// Crypto-shredded: the tenant's key went first, so even the backup
+	// copy, put back, cannot be read.
+	if err := os.WriteFile(spooled[0], backup, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.main.SpoolRead(ctx, queueID); err == nil {
+		t.Fatalf("a copy of an uninstalled tenant's message is readable: %q", got)
+	}
+	os.Remove(spooled[0])
 	time.Sleep(300 * time.Millisecond)
 	for _, p := range h.sandbox.Pages(sandbox.DemoSpaceKey) {
 		if p.Title == "Waiting" {

@@ -50,7 +50,7 @@ func smtpConfig(c config.SMTP, door mailwiki.Check) (smtpd.Config, error) {
 // alone) and opens its listeners: smtp.listen and, when set,
 // smtp.implicit_tls_listen.
 func (m *Main) startSMTP(tenants mailwiki.TenantService) error {
-	acc := &pipeline.Acceptor{Spool: spoolStore{m.spool}, Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger}
+	acc := &pipeline.Acceptor{Spool: m.messageStore(), Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger}
 	door := mailwiki.Checks{smtpd.RecipientCheck(acc.Recipient)}
 	cfg, err := smtpConfig(m.Config.SMTP, door)
 	if err != nil {

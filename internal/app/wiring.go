@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
@@ -70,9 +71,45 @@ func declaredTenants(in []config.Tenant) []tenant.Declared {
 	return out
 }
 
-// spoolStore is the spool as the pipeline's mailwiki.MessageStore.
-type spoolStore struct{ *spool.Spool }
+// spoolStore is the spool as the pipeline's mailwiki.MessageStore: an
+// installed tenant's messages are wrapped by its own data key (keyID says
+// which, "" for the master key), so that uninstalling crypto-shreds them.
+type spoolStore struct {
+	*spool.Spool
+	keyID func(ctx context.Context, tenantID string) string
+}
 
-func (s spoolStore) Create(ctx context.Context, id string) (mailwiki.MessageWriter, error) {
+func (s spoolStore) Create(ctx context.Context, id, tenantID string) (mailwiki.MessageWriter, error) {
+	if s.keyID != nil {
+		if k := s.keyID(ctx, tenantID); k != "" {
+			return s.Spool.CreateWithKey(ctx, id, k)
+		}
+	}
 	return s.Spool.Create(ctx, id)
+}
+
+// tenantKeyPrefix names a tenant's data key in the spool's headers.
+const tenantKeyPrefix = "tenant:"
+
+// messageStore is the spool with installed tenants' own keys.
+func (m *Main) messageStore() spoolStore {
+	return spoolStore{Spool: m.spool, keyID: func(ctx context.Context, tenantID string) string {
+		if m.hosted == nil {
+			return ""
+		}
+		if _, ok := m.hosted.DataKey(ctx, tenantID); ok {
+			return tenantKeyPrefix + tenantID
+		}
+		return ""
+	}}
+}
+
+// tenantKey resolves a spool key id naming a tenant's data key (see
+// spool.Keyring.WithResolver): gone once the tenant uninstalled.
+func (m *Main) tenantKey(id string) ([]byte, bool) {
+	tenantID, ok := strings.CutPrefix(id, tenantKeyPrefix)
+	if !ok || m.hosted == nil {
+		return nil, false
+	}
+	return m.hosted.DataKey(context.Background(), tenantID)
 }

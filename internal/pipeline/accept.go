@@ -43,7 +43,7 @@ func (a *Acceptor) Accept(ctx context.Context, env *mailwiki.Envelope, body io.R
 		return err
 	}
 	env.TenantID = tenantID
-	w, err := a.Spool.Create(ctx, env.ID)
+	w, err := a.Spool.Create(ctx, env.ID, env.TenantID)
 	if err != nil {
 		return &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "spool unavailable", Temporary: true, Err: err}
 	}

@@ -13,7 +13,7 @@ import (
 // spoolStore is the spool as a mailwiki.MessageStore (app wires the same).
 type spoolStore struct{ *spool.Spool }
 
-func (s spoolStore) Create(ctx context.Context, id string) (mailwiki.MessageWriter, error) {
+func (s spoolStore) Create(ctx context.Context, id, _ string) (mailwiki.MessageWriter, error) {
 	return s.Spool.Create(ctx, id)
 }
 

@@ -45,18 +45,22 @@ type header struct {
 	raw        []byte
 }
 
-// newHeader wraps a fresh data key under the keyring's primary key for the
-// message id and returns the header and the data key.
-func newHeader(kr *Keyring, id string, created time.Time) (*header, []byte, error) {
+// newHeader wraps a fresh data key under the key keyID (the keyring's
+// primary key, or one its resolver knows) for the message id and returns
+// the header and the data key.
+func newHeader(kr *Keyring, keyID, id string, created time.Time) (*header, []byte, error) {
+	master, ok := kr.lookup(keyID)
+	if !ok {
+		return nil, nil, fmt.Errorf("spool: key %q: %w", keyID, ErrUnknownKey)
+	}
 	dataKey := make([]byte, KeySize)
-	h := &header{keyID: kr.primary, wrapNonce: make([]byte, wrapNonceSize), created: created,
+	h := &header{keyID: keyID, wrapNonce: make([]byte, wrapNonceSize), created: created,
 		segSize: segmentSize, prefix: make([]byte, prefixSize)}
 	for _, b := range [][]byte{dataKey, h.wrapNonce, h.prefix} {
 		if _, err := rand.Read(b); err != nil {
 			return nil, nil, fmt.Errorf("spool: random: %w", err)
 		}
 	}
-	master, _ := kr.lookup(kr.primary)
 	h.wrappedKey = master.Seal(nil, h.wrapNonce, dataKey, wrapAD(h.keyID, id))
 	h.raw = h.encode()
 	return h, dataKey, nil

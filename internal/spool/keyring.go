@@ -17,6 +17,20 @@ const KeySize = 32
 type Keyring struct {
 	primary string
 	aeads   map[string]cipher.AEAD
+	// resolve finds keys that are not master keys (a tenant's own key,
+	// kept sealed elsewhere), nil: none.
+	resolve func(id string) ([]byte, bool)
+}
+
+// WithResolver returns a copy of the keyring that also finds the keys
+// resolve knows: keys kept outside the ring (a tenant's data key, sealed
+// in the tenant's registration), used by CreateWithKey. A key resolve no
+// longer knows makes every message it wrapped unreadable: deleting it
+// crypto-shreds them. resolve must be safe for concurrent use.
+func (k *Keyring) WithResolver(resolve func(id string) ([]byte, bool)) *Keyring {
+	c := *k
+	c.resolve = resolve
+	return &c
 }
 
 // NewKeyring returns a keyring whose primary key is keys[primaryID]. Every key
@@ -47,8 +61,18 @@ func NewKeyring(primaryID string, keys map[string][]byte) (*Keyring, error) {
 func (k *Keyring) PrimaryID() string { return k.primary }
 
 func (k *Keyring) lookup(id string) (cipher.AEAD, bool) {
-	a, ok := k.aeads[id]
-	return a, ok
+	if a, ok := k.aeads[id]; ok {
+		return a, true
+	}
+	if k.resolve == nil {
+		return nil, false
+	}
+	key, ok := k.resolve(id)
+	if !ok || len(key) != KeySize {
+		return nil, false
+	}
+	a, err := newGCM(key)
+	return a, err == nil
 }
 
 func validKeyID(id string) error {

@@ -137,9 +137,18 @@ func (s *Spool) removeLeftovers() error {
 	return nil
 }
 
-// Create starts writing the message id. The caller must end the Writer with
-// Commit or Abort. It fails with an ECONFLICT *mailwiki.Error if id exists.
+// Create starts writing the message id, its data key wrapped by the primary
+// master key. The caller must end the Writer with Commit or Abort. It fails
+// with an ECONFLICT *mailwiki.Error if id exists.
 func (s *Spool) Create(ctx context.Context, id string) (*Writer, error) {
+	return s.CreateWithKey(ctx, id, s.keys.primary)
+}
+
+// CreateWithKey is Create with the data key wrapped by the key keyID, a
+// master key or one the keyring's resolver knows (see
+// Keyring.WithResolver): a tenant's own key, so that deleting that key
+// makes the message unreadable at once.
+func (s *Spool) CreateWithKey(ctx context.Context, id, keyID string) (*Writer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -150,7 +159,7 @@ func (s *Spool) Create(ctx context.Context, id string) (*Writer, error) {
 		return nil, &mailwiki.Error{Code: mailwiki.ECONFLICT, Message: "spool id already used", Err: fmt.Errorf("spool: %s exists", id)}
 	}
 	created := s.now()
-	hdr, dataKey, err := newHeader(s.keys, id, created)
+	hdr, dataKey, err := newHeader(s.keys, keyID, id, created)
 	if err != nil {
 		return nil, err
 	}

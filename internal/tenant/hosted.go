@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -218,8 +219,15 @@ func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
 	if err != nil {
 		return err
 	}
+	dataKey := old.SealedDataKey
+	if fresh {
+		if dataKey, err = h.newDataKey(r.ID); err != nil {
+			return err
+		}
+	}
 	err = h.Store.SaveRegistration(ctx, mailwiki.StoredRegistration{Tenant: r.Tenant, AppKey: r.AppKey, CloudID: r.CloudID,
-		SealedSecret: sealed, SecretExpiresAt: r.SecretExpiresAt, State: mailwiki.StateInstalled, InstalledAt: installed, UpdatedAt: now})
+		SealedSecret: sealed, SealedDataKey: dataKey, SecretExpiresAt: r.SecretExpiresAt, State: mailwiki.StateInstalled,
+		InstalledAt: installed, UpdatedAt: now})
 	if err != nil {
 		return err
 	}
@@ -235,10 +243,15 @@ func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
 	return nil
 }
 
-// Uninstall removes everything held for the tenant (promise P12): its
-// queued messages, then its registration, hashes, delivery records and
-// title claims.
+// Uninstall removes everything held for the tenant (promise P12): first
+// its data key, which makes its spooled messages unreadable at once
+// (crypto-shredding: copies and backups included), then its queued
+// messages, then its registration, hashes, delivery records and title
+// claims.
 func (h *Hosted) Uninstall(ctx context.Context, id string) error {
+	if err := h.shredDataKey(ctx, id); err != nil {
+		return fmt.Errorf("tenant: uninstall %s: shred its data key: %w", id, err)
+	}
 	if h.Purge != nil {
 		if err := h.Purge(ctx, id); err != nil {
 			return fmt.Errorf("tenant: uninstall %s: purge queued messages: %w", id, err)
@@ -249,6 +262,48 @@ func (h *Hosted) Uninstall(ctx context.Context, id string) error {
 	}
 	h.Logger.Info("tenant uninstalled; everything held for it deleted", "tenant", id)
 	return nil
+}
+
+// dataKeyAAD binds a sealed data key to its tenant.
+func dataKeyAAD(id string) []byte { return []byte("datakey/" + id) }
+
+// newDataKey returns a fresh random data key for a tenant, sealed.
+func (h *Hosted) newDataKey(id string) ([]byte, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("tenant: data key: %w", err)
+	}
+	return h.Sealer.Seal(key, dataKeyAAD(id))
+}
+
+// DataKey returns an installed tenant's own data key (32 bytes), which
+// wraps the keys of its spooled messages; false for a declared tenant, an
+// unknown one, or one whose key was shredded.
+func (h *Hosted) DataKey(ctx context.Context, id string) ([]byte, bool) {
+	r, err := h.Store.Registration(ctx, id)
+	if err != nil || len(r.SealedDataKey) == 0 {
+		return nil, false
+	}
+	key, err := h.Sealer.Open(r.SealedDataKey, dataKeyAAD(id))
+	if err != nil {
+		h.Logger.Error("tenant: data key cannot be opened: is its master key still configured?", "tenant", id, "error", err)
+		return nil, false
+	}
+	return key, true
+}
+
+// shredDataKey forgets the tenant's data key (kept its registration, which
+// the rest of the uninstall still reads).
+func (h *Hosted) shredDataKey(ctx context.Context, id string) error {
+	r, err := h.Store.Registration(ctx, id)
+	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND || err == nil && len(r.SealedDataKey) == 0 {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r.SealedDataKey = nil
+	return h.Store.SaveRegistration(ctx, r)
 }
 
 // Secret returns the shared secret of an installed tenant (ENOTFOUND when

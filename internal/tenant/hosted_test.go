@@ -514,3 +514,35 @@ func TestWipeInactiveForgeInstallations(t *testing.T) {
 		t.Fatalf("purged %v", b.purged)
 	}
 }
+
+// TestDataKeyShreddedFirst: an installed tenant gets its own data key,
+// kept across a reinstall; uninstall shreds it before anything else, so
+// that even when the rest of the uninstall fails, its messages are
+// unreadable.
+func TestDataKeyShreddedFirst(t *testing.T) {
+	t.Parallel()
+	b := newHosted(t, map[string][]byte{"h1": key(1)}, "h1")
+	ctx := context.Background()
+	install(t, b.h, "site-a", "sa")
+	first, ok := b.h.DataKey(ctx, "site-a")
+	if !ok || len(first) != 32 {
+		t.Fatalf("data key %x, %v", first, ok)
+	}
+	install(t, b.h, "site-a", "sa-2") // a reinstall
+	if again, _ := b.h.DataKey(ctx, "site-a"); !bytes.Equal(again, first) {
+		t.Fatal("a reinstall changed the data key: its queued messages would be lost")
+	}
+	if bytes.Contains(mustRead(t, b.dbPath), first) {
+		t.Fatal("the data key is stored in plaintext")
+	}
+	b.h.Purge = func(context.Context, string) error { return errors.New("queue unavailable") }
+	if err := b.h.Uninstall(ctx, "site-a"); err == nil {
+		t.Fatal("the uninstall's failure was not reported")
+	}
+	if _, ok := b.h.DataKey(ctx, "site-a"); ok {
+		t.Fatal("the data key survived a failed uninstall: shredding must come first")
+	}
+	if _, ok := b.h.DataKey(ctx, "unknown"); ok {
+		t.Fatal("a data key for an unknown tenant")
+	}
+}

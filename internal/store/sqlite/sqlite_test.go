@@ -67,8 +67,8 @@ func TestMigratesADatabaseFromBeforeVersionedMigrations(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].PageID != "7" || got[0].State != mailwiki.RouteCreated {
 			t.Fatalf("after migration: %+v, %v", got, err)
 		}
-		if v, err := db.Version(ctx); err != nil || v != 4 {
-			t.Fatalf("version %d, %v; want 4", v, err)
+		if v, err := db.Version(ctx); err != nil || v != 5 {
+			t.Fatalf("version %d, %v; want 5", v, err)
 		}
 		db.Close()
 	}

@@ -11,18 +11,18 @@ import (
 
 var _ mailwiki.TenantStore = (*DB)(nil)
 
-const registrationColumns = `id, mode, base_url, flavor, allow_insecure_http, app_key, sealed_secret, state, installed_at, updated_at, cloud_id, secret_expires_at`
+const registrationColumns = `id, mode, base_url, flavor, allow_insecure_http, app_key, sealed_secret, state, installed_at, updated_at, cloud_id, secret_expires_at, sealed_data_key`
 
 // SaveRegistration inserts or replaces a registration; its hashes stay.
 func (s *DB) SaveRegistration(ctx context.Context, r mailwiki.StoredRegistration) error {
 	_, err := s.SQL.ExecContext(ctx, `INSERT INTO mailwiki_tenant (`+registrationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, base_url = excluded.base_url, flavor = excluded.flavor,
 			allow_insecure_http = excluded.allow_insecure_http, app_key = excluded.app_key,
 			sealed_secret = excluded.sealed_secret, state = excluded.state, updated_at = excluded.updated_at,
-			cloud_id = excluded.cloud_id, secret_expires_at = excluded.secret_expires_at`,
+			cloud_id = excluded.cloud_id, secret_expires_at = excluded.secret_expires_at, sealed_data_key = excluded.sealed_data_key`,
 		r.ID, r.Mode, r.BaseURL, r.Flavor, r.AllowInsecureHTTP, r.AppKey, r.SealedSecret, r.State,
-		formatTime(r.InstalledAt), formatTime(r.UpdatedAt), r.CloudID, formatTime(r.SecretExpiresAt))
+		formatTime(r.InstalledAt), formatTime(r.UpdatedAt), r.CloudID, formatTime(r.SecretExpiresAt), nonNil(r.SealedDataKey))
 	if err != nil {
 		return fmt.Errorf("sqlite: save tenant %s: %w", r.ID, err)
 	}
@@ -63,7 +63,7 @@ func scanRegistration(row scanner) (mailwiki.StoredRegistration, error) {
 	var r mailwiki.StoredRegistration
 	var installed, updated, expires string
 	err := row.Scan(&r.ID, &r.Mode, &r.BaseURL, &r.Flavor, &r.AllowInsecureHTTP, &r.AppKey, &r.SealedSecret, &r.State, &installed, &updated,
-		&r.CloudID, &expires)
+		&r.CloudID, &expires, &r.SealedDataKey)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return r, err
@@ -72,6 +72,14 @@ func scanRegistration(row scanner) (mailwiki.StoredRegistration, error) {
 	}
 	r.InstalledAt, r.UpdatedAt, r.SecretExpiresAt = parseTime(installed), parseTime(updated), parseTime(expires)
 	return r, nil
+}
+
+// nonNil stores a missing blob as an empty one (the column is NOT NULL).
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // ReplaceHashes replaces the tenant's hashes of one kind in one
