@@ -34,7 +34,10 @@
 // identified by a key id stored in the file, so master keys can be rotated:
 // new messages use the primary key, older keys stay in the keyring to read
 // older messages. The wrap binds the message id (as associated data), so a
-// file renamed to another id does not decrypt.
+// file renamed to another id does not decrypt. CreateWithKey wraps the data
+// key under a key kept outside the ring instead (an installed tenant's own
+// key, found through Keyring.WithResolver): once that key is deleted, the
+// message and every copy of its file are unreadable (crypto-shredding).
 //
 // The body is encrypted with the STREAM construction (Hoang, Reyhanitabar,
 // Rogaway, Vizár, "Online Authenticated-Encryption and its Nonce-Reuse
