@@ -73,9 +73,10 @@ type Publisher interface {
 // encrypted spool). Create's writer must be committed (durable) or aborted.
 // ReadAll and Delete of a missing message return an ENOTFOUND *Error.
 type MessageStore interface {
-	// Create starts the message id for the tenant its recipients route
-	// to: an installed tenant's own key wraps its data key (so that
-	// uninstalling crypto-shreds it), a declared tenant's the master key.
+	// Create starts the message id. tenantID is the tenant all its
+	// recipients route to ("" when they span several): an installed
+	// tenant's own key then wraps its data key (so that uninstalling
+	// crypto-shreds it); otherwise the master key does.
 	Create(ctx context.Context, id, tenantID string) (MessageWriter, error)
 	ReadAll(ctx context.Context, id string) ([]byte, error)
 	Delete(ctx context.Context, id string) error

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/smtp"
 	"strings"
 	"testing"
 	"time"
@@ -49,11 +50,11 @@ func installInto(t *testing.T, origin, descriptor string) {
 	doJSON(t, req, http.StatusCreated, nil)
 }
 
-// TestTwoSitesSideBySide: two Confluence sites install one mailwiki. Mail
-// for one never reaches the other, an address cannot be claimed twice,
-// and one site's uninstall leaves the other untouched.
-func TestTwoSitesSideBySide(t *testing.T) {
-	t.Parallel()
+// twoSites starts one mailwiki installed into two sandbox sites: A (the
+// bundle's, docs@ → DEMO) and B (team-b@ → DEMO, configured through its
+// admin page). It returns the bundle, B's sandbox and B's site URL.
+func twoSites(t *testing.T) (*hostedBundle, *sandbox.Sandbox, string) {
+	t.Helper()
 	sbB, err := sandbox.New(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -71,11 +72,41 @@ func TestTwoSitesSideBySide(t *testing.T) {
 	if sbB.ClientKey() == h.tenantID {
 		t.Fatal("both sandboxes have one client key")
 	}
-
 	cfgB := mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "team-b@demo.mailwiki.test", SpaceKey: sandbox.DemoSpaceKey}}}
 	if status, body := h.adminOf(t, siteB, http.MethodPut, "/admin/api/config", cfgB); status != http.StatusOK {
 		t.Fatalf("site B saves: %d %s", status, body)
 	}
+	return h, sbB, siteB
+}
+
+// TestUninstallSparesAnotherSitesMail: a message for both sites waits
+// (both answer 503); site A uninstalls, which crypto-shreds A's key. The
+// message was not A's alone, so it is not wrapped by A's key: B still
+// gets its page.
+func TestUninstallSparesAnotherSitesMail(t *testing.T) {
+	t.Parallel()
+	h, sbB, _ := twoSites(t)
+	h.sandbox.FailNext(http.StatusServiceUnavailable, 1000, 0)
+	sbB.FailNext(http.StatusServiceUnavailable, 1000, 0)
+	to := []string{"docs@demo.mailwiki.test", "team-b@demo.mailwiki.test"}
+	msg := "From: alice@example.org\r\nTo: " + strings.Join(to, ", ") + "\r\nSubject: For both sites\r\n\r\nHello.\r\n"
+	if err := smtp.SendMail(h.main.SMTPAddr(), nil, "alice@example.org", to, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	h.waitLog(t, `"msg":"delivery deferred"`)
+	h.uninstall(t)
+	sbB.ClearFaults()
+	waitTitleOn(t, sbB, "For both sites")
+}
+
+// TestTwoSitesSideBySide: two Confluence sites install one mailwiki. Mail
+// for one never reaches the other, an address cannot be claimed twice,
+// and one site's uninstall leaves the other untouched.
+func TestTwoSitesSideBySide(t *testing.T) {
+	t.Parallel()
+	h, sbB, siteB := twoSites(t)
+	siteA := h.site
+	cfgB := mailwiki.TenantConfig{Addresses: []mailwiki.AddressConfig{{Address: "team-b@demo.mailwiki.test", SpaceKey: sandbox.DemoSpaceKey}}}
 	// Site B tries to take site A's address.
 	steal := mailwiki.TenantConfig{Addresses: append(cfgB.Addresses, mailwiki.AddressConfig{Address: "DOCS@demo.mailwiki.test", SpaceKey: sandbox.DemoSpaceKey})}
 	status, body := h.adminOf(t, siteB, http.MethodPut, "/admin/api/config", steal)

@@ -43,7 +43,7 @@ func (a *Acceptor) Accept(ctx context.Context, env *mailwiki.Envelope, body io.R
 		return err
 	}
 	env.TenantID = tenantID
-	w, err := a.Spool.Create(ctx, env.ID, env.TenantID)
+	w, err := a.Spool.Create(ctx, env.ID, a.soleTenant(ctx, env))
 	if err != nil {
 		return &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "spool unavailable", Temporary: true, Err: err}
 	}
@@ -65,6 +65,19 @@ func (a *Acceptor) Accept(ctx context.Context, env *mailwiki.Envelope, body io.R
 		return &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "queue unavailable", Temporary: true, Err: err}
 	}
 	return nil
+}
+
+// soleTenant returns the tenant every recipient of env belongs to, or ""
+// when they span several: a message is wrapped by a tenant's own key only
+// when it is that tenant's alone, so that one tenant's uninstall (which
+// shreds its key) never makes another's mail unreadable.
+func (a *Acceptor) soleTenant(ctx context.Context, env *mailwiki.Envelope) string {
+	for _, rcpt := range env.To[1:] {
+		if id, err := a.Tenants.Lookup(ctx, strings.ToLower(rcpt)); err != nil || id != env.TenantID {
+			return ""
+		}
+	}
+	return env.TenantID
 }
 
 // bodyError keeps the reader's classification (too large, bad data) and
