@@ -146,25 +146,8 @@ func applyHostedEnv(cfg *Config, getenv Getenv) {
 			*dst = strings.Split(v, ",")
 		}
 	}
-	if key := envSecret(getenv, "MAILWIKI_HASH_KEY"); key != (Secret{}) {
-		id := getenv("MAILWIKI_HASH_KEY_ID")
-		if id == "" {
-			id = "env"
-		}
-		if cfg.Hosted.HashKeys == nil {
-			cfg.Hosted.HashKeys = map[string]Secret{}
-		}
-		cfg.Hosted.HashKeys[id] = key
-		cfg.Hosted.PrimaryHashKey = id
-	}
+	envKey(getenv, "MAILWIKI_HASH_KEY", &cfg.Hosted.HashKeys, &cfg.Hosted.PrimaryHashKey)
 }
 
 // HashKeys decodes hosted.hash_keys (validated by Load).
-func (c Config) HashKeys() map[string][]byte {
-	out := make(map[string][]byte, len(c.Hosted.HashKeys))
-	for id, s := range c.Hosted.HashKeys {
-		b, _ := base64.StdEncoding.DecodeString(s.Value)
-		out[id] = b
-	}
-	return out
-}
+func (c Config) HashKeys() map[string][]byte { return decodeKeys(c.Hosted.HashKeys) }

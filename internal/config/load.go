@@ -180,17 +180,7 @@ func applyEnv(cfg *Config, getenv Getenv) []error {
 		}
 		cfg.SMTP.MaxMessageBytes = n
 	}
-	if key := envSecret(getenv, "MAILWIKI_MASTER_KEY"); key != (Secret{}) {
-		id := getenv("MAILWIKI_MASTER_KEY_ID")
-		if id == "" {
-			id = "env"
-		}
-		if cfg.Spool.MasterKeys == nil {
-			cfg.Spool.MasterKeys = map[string]Secret{}
-		}
-		cfg.Spool.MasterKeys[id] = key
-		cfg.Spool.PrimaryKey = id
-	}
+	envKey(getenv, "MAILWIKI_MASTER_KEY", &cfg.Spool.MasterKeys, &cfg.Spool.PrimaryKey)
 	applyHostedEnv(cfg, getenv)
 	for i := range cfg.Tenants {
 		t := &cfg.Tenants[i]
@@ -259,13 +249,34 @@ func resolveSecrets(cfg *Config) []error {
 }
 
 // MasterKeys decodes the spool's master keys (validated by Load).
-func (c Config) MasterKeys() map[string][]byte {
-	out := make(map[string][]byte, len(c.Spool.MasterKeys))
-	for id, s := range c.Spool.MasterKeys {
+func (c Config) MasterKeys() map[string][]byte { return decodeKeys(c.Spool.MasterKeys) }
+
+// decodeKeys decodes base64 keys by id (validated by Load).
+func decodeKeys(keys map[string]Secret) map[string][]byte {
+	out := make(map[string][]byte, len(keys))
+	for id, s := range keys {
 		b, _ := base64.StdEncoding.DecodeString(s.Value)
 		out[id] = b
 	}
 	return out
+}
+
+// envKey adds the key in NAME (or the file NAME_FILE) to keys under the id
+// in NAME_ID (default "env") and makes it the primary key.
+func envKey(getenv Getenv, name string, keys *map[string]Secret, primary *string) {
+	key := envSecret(getenv, name)
+	if key == (Secret{}) {
+		return
+	}
+	id := getenv(name + "_ID")
+	if id == "" {
+		id = "env"
+	}
+	if *keys == nil {
+		*keys = map[string]Secret{}
+	}
+	(*keys)[id] = key
+	*primary = id
 }
 
 // Dump writes the effective configuration as YAML, secrets redacted.
