@@ -28,13 +28,17 @@ func forgeAppFor(r *http.Request) (string, error) {
 	return c.installationID, nil
 }
 
-// forgePropertyKey reads {propertyKey}: 400 beyond 127 characters.
-func forgePropertyKey(r *http.Request) (string, error) {
-	key := r.PathValue("propertyKey")
-	if utf8.RuneCountInString(key) > maxAppPropertyKey {
-		return "", invalid("The property key cannot be longer than %d characters.", maxAppPropertyKey)
+// forgePropertyOf returns the calling installation and the property key of
+// a …/app/properties/{propertyKey} request: 400 beyond 127 characters.
+func forgePropertyOf(r *http.Request) (id, key string, err error) {
+	if id, err = forgeAppFor(r); err != nil {
+		return "", "", err
 	}
-	return key, nil
+	key = r.PathValue("propertyKey")
+	if utf8.RuneCountInString(key) > maxAppPropertyKey {
+		return "", "", invalid("The property key cannot be longer than %d characters.", maxAppPropertyKey)
+	}
+	return id, key, nil
 }
 
 type forgeProperty struct {
@@ -77,11 +81,7 @@ func (s *Sandbox) listForgeProperties(w http.ResponseWriter, r *http.Request) er
 
 // getForgeProperty serves GET …/app/properties/{propertyKey}: {"key","value"}, or 404.
 func (s *Sandbox) getForgeProperty(w http.ResponseWriter, r *http.Request) error {
-	id, err := forgeAppFor(r)
-	if err != nil {
-		return err
-	}
-	key, err := forgePropertyKey(r)
+	id, key, err := forgePropertyOf(r)
 	if err != nil {
 		return err
 	}
@@ -97,11 +97,7 @@ func (s *Sandbox) getForgeProperty(w http.ResponseWriter, r *http.Request) error
 // the value. 201 when created, 200 when updated, without a body (Atlassian
 // documents none); 400 for a bad key or value.
 func (s *Sandbox) putForgeProperty(w http.ResponseWriter, r *http.Request) error {
-	id, err := forgeAppFor(r)
-	if err != nil {
-		return err
-	}
-	key, err := forgePropertyKey(r)
+	id, key, err := forgePropertyOf(r)
 	if err != nil {
 		return err
 	}
@@ -143,11 +139,7 @@ func (s *Sandbox) setForgeProperty(id, key, value string) (bool, error) {
 // deleteForgeProperty serves DELETE …/app/properties/{propertyKey}: 204,
 // whether or not the property existed (Atlassian documents no 404).
 func (s *Sandbox) deleteForgeProperty(w http.ResponseWriter, r *http.Request) error {
-	id, err := forgeAppFor(r)
-	if err != nil {
-		return err
-	}
-	key, err := forgePropertyKey(r)
+	id, key, err := forgePropertyOf(r)
 	if err != nil {
 		return err
 	}
