@@ -56,6 +56,7 @@ type Hosted struct {
 	Health mailwiki.TenantHealth
 
 	saves      keyedLocks     // one save of a site's configuration at a time
+	dataKeys   dataKeyCache   // opened data keys, asked for every message
 	reindexing sync.WaitGroup // restoreHashes running
 }
 
@@ -232,6 +233,7 @@ func (h *Hosted) Install(ctx context.Context, r mailwiki.Registration) error {
 		return err
 	}
 	if fresh {
+		h.dataKeys.forget(r.ID)
 		h.Logger.Info("tenant installed", "tenant", r.ID, "mode", r.Mode, "base_url", r.BaseURL)
 		if len(r.Secret) > 0 {
 			h.reindexing.Go(func() { h.restoreHashes(r.ID) })
@@ -278,23 +280,61 @@ func (h *Hosted) newDataKey(id string) ([]byte, error) {
 
 // DataKey returns an installed tenant's own data key (32 bytes), which
 // wraps the keys of its spooled messages; false for a declared tenant, an
-// unknown one, or one whose key was shredded.
+// unknown one, or one whose key was shredded. It is asked for every message
+// accepted and read, so answers are kept in memory (this process's: see
+// dataKeyCache) until the tenant installs or its key is shredded.
 func (h *Hosted) DataKey(ctx context.Context, id string) ([]byte, bool) {
+	c := &h.dataKeys
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if key, ok := c.keys[id]; ok {
+		return key, key != nil
+	}
 	r, err := h.Store.Registration(ctx, id)
-	if err != nil || len(r.SealedDataKey) == 0 {
-		return nil, false
+	if err != nil && mailwiki.ErrorCode(err) != mailwiki.ENOTFOUND {
+		return nil, false // not kept: asked again next time
 	}
-	key, err := h.Sealer.Open(r.SealedDataKey, dataKeyAAD(id))
-	if err != nil {
-		h.Logger.Error("tenant: data key cannot be opened: is its master key still configured?", "tenant", id, "error", err)
-		return nil, false
+	var key []byte
+	if err == nil && len(r.SealedDataKey) > 0 {
+		if key, err = h.Sealer.Open(r.SealedDataKey, dataKeyAAD(id)); err != nil {
+			h.Logger.Error("tenant: data key cannot be opened: is its master key still configured?", "tenant", id, "error", err)
+			return nil, false
+		}
 	}
-	return key, true
+	c.put(id, key)
+	return key, key != nil
+}
+
+// dataKeyCache holds opened data keys by tenant (nil: the tenant has none).
+// Its mutex also orders lookups against shredding, so that no lookup
+// brings back a key being shredded. Per process: with several nodes, a key
+// shredded on one stays usable on the others until they restart.
+type dataKeyCache struct {
+	mu   sync.Mutex
+	keys map[string][]byte
+}
+
+func (c *dataKeyCache) put(id string, key []byte) {
+	if c.keys == nil {
+		c.keys = map[string][]byte{}
+	}
+	c.keys[id] = key
+}
+
+// forget drops what is known of a tenant's key (it installed).
+func (c *dataKeyCache) forget(id string) {
+	c.mu.Lock()
+	delete(c.keys, id)
+	c.mu.Unlock()
 }
 
 // shredDataKey forgets the tenant's data key (kept its registration, which
 // the rest of the uninstall still reads).
 func (h *Hosted) shredDataKey(ctx context.Context, id string) error {
+	c := &h.dataKeys
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.keys, id)
 	r, err := h.Store.Registration(ctx, id)
 	if mailwiki.ErrorCode(err) == mailwiki.ENOTFOUND || err == nil && len(r.SealedDataKey) == 0 {
 		return nil
