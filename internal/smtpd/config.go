@@ -65,6 +65,10 @@ type Config struct {
 	MaxConnectionsPerIP int         // cap per client IP address
 	TLSConfig           *tls.Config // STARTTLS is offered when set
 	ImplicitTLSAddr     string      // optional implicit-TLS listener opened by Open (needs TLSConfig)
+	// RequireTLS refuses MAIL on a connection that has not negotiated TLS
+	// (STARTTLS or the implicit-TLS listener) with 530 5.7.0 (RFC 3207 §4).
+	// It needs TLSConfig.
+	RequireTLS bool
 	// Door is run at each stage of a transaction (connection, MAIL FROM,
 	// RCPT TO), usually a mailwiki.Checks chain that ends with
 	// RecipientCheck; nil accepts every connection, sender and recipient.
@@ -136,6 +140,7 @@ func (c Config) Validate() error {
 	check(c.MaxConnectionsPerIP < 1, "MaxConnectionsPerIP is %d; set it to at least 1 (default %d)", c.MaxConnectionsPerIP, DefaultMaxConnectionsPer)
 	check(c.MaxConnectionsPerIP > c.MaxConnections, "MaxConnectionsPerIP (%d) is above MaxConnections (%d); lower it", c.MaxConnectionsPerIP, c.MaxConnections)
 	check(c.ImplicitTLSAddr != "" && c.TLSConfig == nil, "ImplicitTLSAddr is %q but no TLS certificate is configured; configure one or clear ImplicitTLSAddr", c.ImplicitTLSAddr)
+	check(c.RequireTLS && c.TLSConfig == nil, "RequireTLS is set but no TLS certificate is configured, so no client could ever send mail; configure one or clear RequireTLS")
 	check(c.TLSConfig != nil && len(c.TLSConfig.Certificates) == 0 && c.TLSConfig.GetCertificate == nil,
 		"TLS is configured without a certificate; add one (Certificates or GetCertificate)")
 	return errors.Join(errs...)

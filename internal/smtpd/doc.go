@@ -102,6 +102,14 @@
 // oversized message is drained by go-smtp to its end without a size bound
 // (the moving deadline still applies).
 //
+// # TLS
+//
+// STARTTLS is offered when Config.TLSConfig is set; Config.ImplicitTLSAddr
+// adds an implicit-TLS listener (RFC 8314 §3.3). With Config.RequireTLS, MAIL
+// on a connection that has not negotiated TLS is refused with 530 5.7.0 "Must
+// issue a STARTTLS command first" (RFC 3207 §4) and opens no transaction;
+// Validate refuses RequireTLS without TLSConfig.
+//
 // # Replies
 //
 //	door verdict                   its code, enhanced code and sentence
@@ -111,5 +119,6 @@
 //	EINVALID (permanent)           550 5.6.0 <the error's safe message>
 //	other permanent *mailwiki.Error 554 5.0.0 <the error's safe message>
 //	temporary or unknown error     451 4.3.0 Temporary failure, please retry later
+//	MAIL without TLS (RequireTLS)  530 5.7.0 Must issue a STARTTLS command first
 //	accepted                       250 2.0.0 Ok: queued as <queue id>
 package smtpd

@@ -118,7 +118,7 @@ func metricsReason(r string) string {
 	switch r {
 	case ReasonUnknownRecipient, ReasonTooLarge, ReasonBadAddress,
 		ReasonBadData, ReasonTooManyConns, ReasonTooManyRcpts,
-		ReasonTimeout, ReasonStorage:
+		ReasonTimeout, ReasonStorage, ReasonTLSRequired:
 		return r
 	}
 	return ReasonOther

@@ -215,6 +215,8 @@ func TestConfigValidate(t *testing.T) {
 		{"per IP above global", Config{MaxConnections: 10, MaxConnectionsPerIP: 20}, "MaxConnectionsPerIP (20) is above MaxConnections (10)"},
 		{"implicit TLS without cert", Config{ImplicitTLSAddr: ":465"}, "configure one or clear ImplicitTLSAddr"},
 		{"TLS without cert", Config{TLSConfig: &tls.Config{}}, "without a certificate"},
+		{"RequireTLS without cert", Config{RequireTLS: true}, "configure one or clear RequireTLS"},
+		{"RequireTLS with cert", Config{TLSConfig: srvTLS, RequireTLS: true}, ""},
 	}
 	for _, tc := range cases {
 		err := tc.cfg.Validate()

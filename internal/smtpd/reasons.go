@@ -12,7 +12,8 @@ const (
 	ReasonTooManyConns     = "too_many_connections"
 	ReasonTooManyRcpts     = "too_many_recipients"
 	ReasonTimeout          = "timeout"
-	ReasonStorage          = "storage" // spool or queue failed: 451
+	ReasonTLSRequired      = "tls_required" // MAIL before STARTTLS with RequireTLS
+	ReasonStorage          = "storage"      // spool or queue failed: 451
 	ReasonOther            = "other"
 )
 

@@ -46,6 +46,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.conn.closing.Load() || s.conn.poisoned.Load() {
 		return s.refuse(replyShutdown, ReasonOther, "MAIL")
 	}
+	if s.srv.cfg.RequireTLS && !s.info.TLS {
+		return s.refuse(replyNeedTLS, ReasonTLSRequired, "MAIL")
+	}
 	if opts != nil && opts.Size > s.srv.cfg.MaxMessageBytes {
 		// SIZE= (RFC 1870 §6.2): refused now, not after the transfer; the
 		// advertised SIZE is one byte generous (see doc.go, 6).

@@ -73,3 +73,46 @@ func TestTruncatedBDATOverTLS(t *testing.T) {
 		t.Fatal("a truncated message was kept")
 	}
 }
+
+// startTLS sends STARTTLS on a plain connection and continues over TLS.
+func (c *client) startTLS(cfg *tls.Config) {
+	c.t.Helper()
+	expect(c.t, "STARTTLS", c.cmd("STARTTLS"), "220 ")
+	tc := tls.Client(c.conn, cfg)
+	if err := tc.Handshake(); err != nil {
+		c.t.Fatalf("TLS handshake: %v", err)
+	}
+	c.conn, c.text = tc, textproto.NewConn(tc)
+}
+
+// STARTTLS then MAIL over raw lines: the transaction works over TLS and the
+// session is marked TLS.
+func TestSTARTTLSThenMailRawLines(t *testing.T) {
+	t.Parallel()
+	h := &fakeHandler{}
+	s, clientTLS := startTLSServer(t, h, nil)
+	c := dial(t, s)
+	c.greet()
+	c.startTLS(clientTLS)
+	expect(t, "EHLO over TLS", c.cmd("EHLO client.test"), "250 ")
+	c.startData("s@example.org", "r@wiki.test")
+	expect(t, "end of data", c.cmd("Subject: tls\r\n\r\nover tls\r\n."), "250 ")
+	assertTLSDelivery(t, h)
+}
+
+// RequireTLS: MAIL in plaintext gets 530 5.7.0 (RFC 3207 §4) and opens no
+// transaction; after STARTTLS the same MAIL is accepted.
+func TestRequireTLSRefusesPlaintextMailAcceptsAfterSTARTTLS(t *testing.T) {
+	t.Parallel()
+	h := &fakeHandler{}
+	s, clientTLS := startTLSServer(t, h, func(c *Config) { c.RequireTLS = true })
+	c := dial(t, s)
+	c.greet()
+	expect(t, "plaintext MAIL", c.cmd("MAIL FROM:<s@example.org>"), "530 5.7.0 Must issue a STARTTLS command first")
+	expect(t, "plaintext RCPT", c.cmd("RCPT TO:<r@wiki.test>"), "5")
+	c.startTLS(clientTLS)
+	expect(t, "EHLO over TLS", c.cmd("EHLO client.test"), "250 ")
+	c.startData("s@example.org", "r@wiki.test")
+	expect(t, "end of data", c.cmd("Subject: tls\r\n\r\nover tls\r\n."), "250 ")
+	assertTLSDelivery(t, h)
+}
