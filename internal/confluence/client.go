@@ -193,6 +193,9 @@ type request struct {
 	body        [][]byte
 	contentType string
 	header      http.Header
+	// retryable marks a call that is idempotent although its method is
+	// not (adding labels): it is retried after a 5xx or a transport error.
+	retryable bool
 }
 
 // bodyLen is the body's length in bytes.
@@ -214,6 +217,9 @@ func (r *request) bodyReader() io.ReadCloser {
 }
 
 func (r *request) idempotent() bool {
+	if r.retryable {
+		return true
+	}
 	switch r.method {
 	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete:
 		return true

@@ -53,7 +53,8 @@
 //     for: the call fails at once and mailwiki.RetryAfter(err) gives the wait so that
 //     the job queue can snooze the job instead of holding a worker.
 //   - 5xx and transport errors are retried only for idempotent methods (GET,
-//     HEAD, PUT, DELETE: SetAppProperty, DeleteAppProperty). A POST
+//     HEAD, PUT, DELETE: SetAppProperty, DeleteAppProperty), and for
+//     AddLabels, a POST that Confluence makes idempotent. Any other POST
 //     (CreatePage, CreateBlogPost, UploadAttachments) is attempted
 //     once: creating a page twice is worse than retrying the whole job later,
 //     when the pipeline first looks for what already exists

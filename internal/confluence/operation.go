@@ -17,6 +17,7 @@ const (
 	OpAppProperty       = "app_property"
 	OpSearch            = "search"
 	OpGetFolder         = "get_folder"
+	OpAddLabels         = "add_labels"
 	OpCreateBlogPost    = "create_blogpost"
 	OpFindBlogPost      = "find_blogpost"
 	OpOther             = "other"
@@ -26,6 +27,8 @@ const (
 // URL, v1 or v2).
 func Operation(method, path string) string {
 	switch {
+	case strings.HasSuffix(path, "/label") && method == http.MethodPost:
+		return OpAddLabels
 	case strings.HasSuffix(path, "/child/attachment"):
 		if method == http.MethodPost {
 			return OpUploadAttachments

@@ -20,6 +20,7 @@ func TestOperation(t *testing.T) {
 		{http.MethodPut, "/api/v2/app/properties/k", OpAppProperty},
 		{http.MethodGet, "/api/v2/app/properties", OpAppProperty},
 		{http.MethodPost, "/rest/api/content/1/child/attachment", OpUploadAttachments},
+		{http.MethodPost, "/rest/api/content/1/label", OpAddLabels},
 		{http.MethodGet, "/rest/api/other", OpOther},
 	}
 	for _, tt := range tests {

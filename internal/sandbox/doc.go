@@ -55,6 +55,18 @@
 // clauses in any order, keywords in any case, title ~ as a case-insensitive
 // substring; any other query is a 400 saying so.
 //
+// Labels of pages and blog posts: POST /wiki/rest/api/content/{id}/label
+// (an array of {"prefix","name"} or one such object; names lower-cased; a
+// label already there is left alone; 200 with every label of the content
+// as a v1 list of {"prefix","name","id","label"}; 404 unknown content; 400
+// in the v1 error shape for an empty name, one over 255 characters or with
+// a space or any of : ; , . ? & [ ] ( ) # ^ * @ ! ' ` < >, or a prefix other
+// than global, my, team), GET of the same path (prefix, start, limit), and
+// v2 GET /wiki/api/v2/pages/{id}/labels and /blogposts/{id}/labels
+// (MultiEntityResult<Label>: results of {"id","name","prefix"}, _links, cursor
+// paging). One id per distinct label, shared across content; labels are
+// kept with the content in the state file and shown on its HTML page.
+//
 // # Connect host
 //
 // The site has a client key (random at the first start, kept in the state

@@ -73,5 +73,6 @@ func (s *Sandbox) renderContent(w http.ResponseWriter, p pageView, what string) 
 	for i := range atts {
 		v.Attachments = append(v.Attachments, htmlAttachmentOf(&atts[i]))
 	}
+	v.Labels = s.Labels(p.ID)
 	s.writeHTML(w, http.StatusOK, v)
 }

@@ -95,6 +95,8 @@ type state struct {
 	Attachments []*attachment `json:"attachments"`
 	Folders     []*Folder     `json:"folders,omitempty"`
 	BlogPosts   []*Page       `json:"blogposts,omitempty"`
+	// Labels of pages and blog posts, in the order they were added.
+	Labels []*contentLabel `json:"labels,omitempty"`
 }
 
 // firstID is where ids start: numeric and plausible, like Confluence's.

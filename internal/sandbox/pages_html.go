@@ -34,6 +34,7 @@ var pageTemplates = template.Must(template.New("layout").Parse(`<!DOCTYPE html>
 <nav><a href="/wiki/">mailwiki sandbox</a>{{with .Space}} / <a href="/wiki{{.Link}}">{{.Name}}</a>{{end}}</nav>
 <h1>{{.Title}}</h1>
 {{with .Meta}}<p class="meta">{{.}}</p>{{end}}
+{{with .Labels}}<p class="meta labels">Labels:{{range .}} <span class="label">{{.}}</span>{{end}}</p>{{end}}
 {{if .Spaces}}{{range .Spaces}}<h2><a href="/wiki{{.Link}}">{{.Name}}</a> ({{.Key}})</h2>
 <ul>{{if .Pages}}{{template "tree" .Pages}}{{else}}<li>No pages yet.</li>{{end}}</ul>
 {{with .Blog}}<h3>Blog posts</h3><ul>{{range .}}<li><a href="/wiki{{.Link}}">{{.Title}}</a></li>{{end}}</ul>{{end}}
@@ -49,7 +50,8 @@ var pageTemplates = template.Must(template.New("layout").Parse(`<!DOCTYPE html>
 type (
 	htmlView struct {
 		Title       string
-		Meta        string // a page's creation date and version
+		Meta        string   // a page's creation date and version
+		Labels      []string // a page's or blog post's labels, as Confluence shows them
 		CSS         template.CSS
 		Space       *htmlSpace
 		Spaces      []htmlSpace

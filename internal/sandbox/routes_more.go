@@ -2,9 +2,10 @@ package sandbox
 
 import "net/http"
 
-// moreRoutes adds folders, blog posts, CQL search, the Connect and Forge hosts (see
+// moreRoutes adds folders, blog posts, labels, CQL search, the Connect and Forge hosts (see
 // doc.go) to the router built by routes.
 func (s *Sandbox) moreRoutes(m *http.ServeMux) {
+	s.labelRoutes(m)
 	m.Handle("POST /wiki/api/v2/folders", s.api(v2, s.v2CreateFolder))
 	m.Handle("GET /wiki/api/v2/folders/{id}", s.api(v2, s.v2GetFolder))
 	m.Handle("POST /wiki/api/v2/blogposts", s.api(v2, s.v2CreateContent(blogPostType)))

@@ -150,6 +150,9 @@ func (w stateTx) everything(st *state) error {
 			return err
 		}
 	}
+	if err := w.labels(st.Labels); err != nil {
+		return err
+	}
 	for _, a := range st.Attachments {
 		if err := w.attachmentRow(a); err != nil {
 			return err

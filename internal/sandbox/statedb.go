@@ -31,7 +31,7 @@ type stateDB struct {
 }
 
 // stateSchemaVersion is PRAGMA user_version of the state database.
-const stateSchemaVersion = 3
+const stateSchemaVersion = 4
 
 const stateSchema = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -119,7 +119,7 @@ func (s *stateDB) migrate(ctx context.Context) error {
 		return fmt.Errorf("the state file was written by a newer mailwiki (schema %d, this one knows %d): use that version or another file", version, stateSchemaVersion)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, stateSchema+stateSchemaV2+stateSchemaV3); err != nil {
+		if _, err := tx.ExecContext(ctx, stateSchema+stateSchemaV2+stateSchemaV3+stateSchemaV4); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(stateSchemaVersion))

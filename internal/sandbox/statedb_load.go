@@ -21,7 +21,7 @@ func (s *stateDB) load(ctx context.Context) (state, error) {
 		load func(context.Context, *state) error
 	}{
 		{"spaces", s.loadSpaces}, {"pages", s.loadPages}, {"attachments", s.loadAttachments}, {"attachment versions", s.loadVersions},
-		{"folders", s.loadFolders}, {"blog posts", s.loadBlogPosts},
+		{"folders", s.loadFolders}, {"blog posts", s.loadBlogPosts}, {"labels", s.loadLabels},
 	}
 	for _, step := range steps {
 		if err := step.load(ctx, &st); err != nil {
@@ -152,6 +152,9 @@ func maxID(st *state) int64 {
 	}
 	for _, p := range st.BlogPosts {
 		ids = append(ids, p.ID)
+	}
+	for _, l := range st.Labels {
+		ids = append(ids, l.ID)
 	}
 	var top int64
 	for _, id := range ids {
