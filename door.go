@@ -38,6 +38,12 @@ type Verdict struct {
 	Reason string
 	// Err is the internal cause, for logs only; never sent.
 	Err error
+	// Group, on an accepting RCPT TO verdict, names the recipient's group
+	// (mailwiki: its tenant): one transaction takes recipients of one
+	// group only, because the message stage gives one verdict for all of
+	// them; another group's recipient is answered 452 4.5.3 and the
+	// client sends it in a separate transaction (RFC 5321 §4.5.3.1.10).
+	Group string
 }
 
 // Reject returns a rejecting verdict; code must be 4xx or 5xx.
@@ -69,8 +75,9 @@ type Check interface {
 }
 
 // Checks is a chain: each stage runs the checks in order and stops at the
-// first rejection, which is the chain's verdict. An empty chain accepts
-// everything; nil entries are skipped.
+// first rejection, which is the chain's verdict. An accepting chain's
+// verdict carries the last Group an accepting check named. An empty chain
+// accepts everything; nil entries are skipped.
 type Checks []Check
 
 // CheckConnection runs CheckConnection of each check in order.
@@ -89,15 +96,20 @@ func (cs Checks) CheckRecipient(ctx context.Context, s SessionInfo, rcpt string)
 }
 
 func (cs Checks) first(run func(Check) Verdict) Verdict {
+	var group string
 	for _, ch := range cs {
 		if ch == nil {
 			continue
 		}
-		if v := run(ch); v.Rejected() {
+		v := run(ch)
+		if v.Rejected() {
 			return v
 		}
+		if v.Group != "" {
+			group = v.Group
+		}
 	}
-	return Verdict{}
+	return Verdict{Group: group}
 }
 
 // CheckFuncs makes a Check of the stages it sets; a nil func accepts. It

@@ -9,11 +9,20 @@ type Envelope struct {
 	ConnID     string    // the SMTP connection's id
 	RemoteAddr string    // ip:port of the client
 	Helo       string    // HELO/EHLO name
+	TLS        bool      // received over TLS (STARTTLS or implicit TLS)
 	From       string    // MAIL FROM (may be empty: a bounce)
 	To         []string  // accepted RCPT TO addresses, lower-cased domain
 	Received   time.Time // when the 250 was given
 	Size       int64     // bytes of the message as received
 	TenantID   string    // the tenant the recipients route to
+	// Labels are put on the published page: the marks of the door's
+	// message stage (LabelSpam and friends).
+	Labels []string
+	// Trace holds header fields the door added (RFC 5322 §3.6.7 trace and
+	// RFC 8601 Authentication-Results), each "Name: value" without CRLF.
+	// They are prepended to the message when it is read for publishing,
+	// so that the spooled bytes stay as received.
+	Trace []string
 }
 
 // Message is a parsed email, independent of the MIME library that parsed it.

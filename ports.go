@@ -37,7 +37,7 @@ type PageInput struct {
 
 // Publisher is one tenant's Confluence, as the deliver use case sees it
 // (REST v2 pages on Cloud, REST v1 content on Data Center; attachments
-// through REST v1 on both), and blog posts (Cloud). Comments, labels and
+// through REST v1 on both), blog posts (Cloud) and labels. Comments and
 // content properties join this interface when the issues that need them
 // land.
 //
@@ -67,6 +67,9 @@ type Publisher interface {
 	// AttachFiles uploads files to a page, in as few requests as the
 	// client's batch limits allow. A name the page already has is an error.
 	AttachFiles(ctx context.Context, pageID string, files []Attachment) error
+	// AddLabels puts global labels on a page or blog post (REST v1
+	// POST /rest/api/content/{id}/label); a label it has already is fine.
+	AddLabels(ctx context.Context, contentID string, labels []string) error
 }
 
 // MessageStore keeps accepted messages until they are published (the
@@ -79,6 +82,9 @@ type MessageStore interface {
 	// crypto-shreds it); otherwise the master key does.
 	Create(ctx context.Context, id, tenantID string) (MessageWriter, error)
 	ReadAll(ctx context.Context, id string) ([]byte, error)
+	// Reader streams a committed message (the door's message stage reads
+	// it back); the caller closes it.
+	Reader(ctx context.Context, id string) (io.ReadCloser, error)
 	Delete(ctx context.Context, id string) error
 }
 

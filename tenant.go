@@ -56,6 +56,16 @@ type TenantService interface {
 	Route(ctx context.Context, address string) (Route, error)
 	// Tenant returns the tenant with the given id, or an ENOTFOUND *Error.
 	Tenant(ctx context.Context, id string) (Tenant, error)
+	// Policy returns the tenant's door settings (sender mode, spam
+	// action), read like Route: for installed tenants from the site's
+	// configuration (cached). A configuration that cannot be read is a
+	// temporary error.
+	Policy(ctx context.Context, tenantID string) (Policy, error)
+	// IsSecureSender reports whether addr, an authenticated RFC 5322.From
+	// address, is on the tenant's secure sender list (name@domain,
+	// @domain, .domain). Installed tenants' lists are matched by keyed
+	// hashes only (promise P11).
+	IsSecureSender(ctx context.Context, tenantID, addr string) (bool, error)
 	// HTTPClient returns a client that authenticates every request to the
 	// tenant's Confluence. It is the credential provider seam: Connect and
 	// Forge tenants will sign requests here.

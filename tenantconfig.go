@@ -46,6 +46,18 @@ const (
 type TenantConfig struct {
 	Addresses []AddressConfig `json:"addresses"`
 	Senders   SenderList      `json:"senders"`
+	Spam      SpamSettings    `json:"spam"`
+}
+
+// SpamSettings say what becomes of mail a scanner judges spam (SpamLikely).
+// Malware is always refused, whatever they say.
+type SpamSettings struct {
+	Action string `json:"action"` // SpamRefuse (default) or SpamMark
+}
+
+// Policy returns the door settings c gives (c normalized).
+func (c TenantConfig) Policy() Policy {
+	return Policy{SecureOnly: c.Senders.Mode == SendersSecureOnly, SpamAction: c.Spam.Action}
 }
 
 // AddressConfig is one receiving address and where its mail goes.
@@ -125,6 +137,9 @@ func (c *TenantConfig) Normalize() {
 	if c.Senders.Mode == "" {
 		c.Senders.Mode = SendersEveryone
 	}
+	if c.Spam.Action == "" {
+		c.Spam.Action = SpamRefuse
+	}
 	for i, e := range c.Senders.Entries {
 		c.Senders.Entries[i] = strings.ToLower(strings.TrimSpace(e))
 	}
@@ -203,6 +218,9 @@ func (c *TenantConfig) Validate(mailDomains []string) error {
 			add(f, "%s is listed twice", e)
 		}
 		dupe[e] = true
+	}
+	if c.Spam.Action != SpamRefuse && c.Spam.Action != SpamMark {
+		add("spam.action", "%q is not a spam action; use %q or %q", c.Spam.Action, SpamRefuse, SpamMark)
 	}
 	if c.Senders.Mode == SendersSecureOnly && len(c.Senders.Entries) == 0 {
 		add("senders.entries", "only secure senders may send, but the list is empty: add a sender or let everyone send")

@@ -25,13 +25,50 @@ type Acceptor struct {
 	Tenants mailwiki.TenantService
 	Now     func() time.Time
 	Logger  *slog.Logger
+
+	// Screens are the door's message stage (sender authentication,
+	// scanners), run side by side on every message after it is spooled
+	// and before it is acknowledged. A built-in loop check always runs.
+	Screens []mailwiki.Screen
+	// FailActions says, by screen name, what happens when that screen
+	// cannot answer: mailwiki.FailTempfail (the default), FailReject or
+	// FailAccept.
+	FailActions map[string]string
+	// ScreenTimeout bounds the message stage; default DefaultScreenTimeout.
+	ScreenTimeout time.Duration
+	// Hostname names this server in the Received field it adds.
+	Hostname string
+	// Refused, when set, is told of every message-stage refusal (metadata
+	// only), after the message has been deleted.
+	Refused func(ctx context.Context, env *mailwiki.Envelope, v mailwiki.Verdict)
+
+	rate *tenantLimiter // LimitTenants; nil: unlimited
 }
 
-// Recipient checks that mail to addr can be routed; an unknown address is an
-// ENOTFOUND error.
-func (a *Acceptor) Recipient(ctx context.Context, addr string) error {
-	_, err := a.Tenants.Lookup(ctx, strings.ToLower(addr))
-	return err
+// Recipient checks that mail to addr can be routed and returns its
+// tenant's id (the door's group: one transaction, one tenant). An unknown
+// address is an ENOTFOUND error; a tenant over its rate (TenantRate
+// recipients a minute) a temporary ERATELIMIT one.
+func (a *Acceptor) Recipient(ctx context.Context, addr string) (string, error) {
+	id, err := a.Tenants.Lookup(ctx, strings.ToLower(addr))
+	if err != nil {
+		return "", err
+	}
+	if !a.rate.allow(id, a.Now()) {
+		return "", &mailwiki.Error{Code: mailwiki.ERATELIMIT, Temporary: true,
+			Message: "this address receives too much mail right now; please retry later"}
+	}
+	return id, nil
+}
+
+// LimitTenants sets how many recipients a minute each tenant takes
+// (0: DefaultTenantRate; negative: unlimited). Call it before the first
+// message.
+func (a *Acceptor) LimitTenants(perMinute int) {
+	if perMinute == 0 {
+		perMinute = DefaultTenantRate
+	}
+	a.rate = &tenantLimiter{perMinute: perMinute}
 }
 
 // Accept streams body into an encrypted spool object named env.ID, then
@@ -58,13 +95,48 @@ func (a *Acceptor) Accept(ctx context.Context, env *mailwiki.Envelope, body io.R
 	}
 	env.Size = n
 	env.Received = a.Now()
+	if err := a.screen(ctx, env); err != nil {
+		a.discard(ctx, env.ID)
+		return err
+	}
 	if err := a.Queue.Enqueue(ctx, env); err != nil {
-		if derr := a.Spool.Delete(context.WithoutCancel(ctx), env.ID); derr != nil {
-			a.Logger.Error("cannot delete spool object after failed enqueue", "queue_id", env.ID, "error", derr)
-		}
+		a.discard(ctx, env.ID)
 		return &mailwiki.Error{Code: mailwiki.EUNAVAILABLE, Message: "queue unavailable", Temporary: true, Err: err}
 	}
 	return nil
+}
+
+// screen runs the message stage and records its outcome on env: the
+// trace fields to prepend and the labels for the page. A refusal is a
+// *mailwiki.RefusalError.
+func (a *Acceptor) screen(ctx context.Context, env *mailwiki.Envelope) error {
+	d := a.decide(ctx, env, a.runScreens(ctx, env))
+	log := a.Logger.With("queue_id", env.ID)
+	for _, w := range d.warnings {
+		log.Warn("message stage: " + w)
+	}
+	if d.verdict.Rejected() {
+		if a.Refused != nil {
+			a.Refused(context.WithoutCancel(ctx), env, d.verdict)
+		}
+		return &mailwiki.RefusalError{Verdict: d.verdict}
+	}
+	env.Trace = []string{receivedField(env, a.Hostname)}
+	if d.auth != nil && d.auth.Results != "" {
+		env.Trace = append(env.Trace, "Authentication-Results: "+d.auth.Results)
+	}
+	env.Labels = d.labels
+	if len(d.labels) > 0 {
+		log.Info("message accepted with marks", "labels", d.labels)
+	}
+	return nil
+}
+
+// discard deletes a spooled message that will not be acknowledged.
+func (a *Acceptor) discard(ctx context.Context, id string) {
+	if err := a.Spool.Delete(context.WithoutCancel(ctx), id); err != nil {
+		a.Logger.Error("cannot delete a refused message from the spool", "queue_id", id, "error", err)
+	}
 }
 
 // soleTenant returns the tenant every recipient of env belongs to, or ""

@@ -88,7 +88,7 @@ func (d *Deliverer) Deliver(ctx context.Context, env *mailwiki.Envelope, n int, 
 	}
 	raw, err := d.Spool.ReadAll(ctx, env.ID)
 	a.t.mark("read")
-	a.raw = raw
+	a.raw = withTrace(env.Trace, raw)
 	plan, err := d.plan(ctx, a, err)
 	if err != nil {
 		return d.postpone(a, err)

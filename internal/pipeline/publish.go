@@ -103,6 +103,9 @@ func (d *Deliverer) publishRoute(ctx context.Context, a *attempt, r *routeState,
 		draft = dr.fallback()
 	}
 	err = uploadFiles(ctx, c, r.rec.PageID, draft.Attachments, resumed)
+	if err == nil {
+		err = addLabels(ctx, a, c, r.rec.PageID)
+	}
 	if err != nil && !mailwiki.IsTemporary(err) {
 		// The page exists: the sender must not read that nothing was
 		// published (and send it again).
@@ -291,4 +294,19 @@ func uploadFiles(ctx context.Context, c mailwiki.Publisher, pageID string, files
 		return nil
 	}
 	return c.AttachFiles(ctx, pageID, files)
+}
+
+// addLabels puts the door's marks (a.env.Labels) on the page. Adding a
+// label twice is harmless, so a retried attempt adds them again. A label
+// Confluence refuses for good is logged: the page stands without it.
+func addLabels(ctx context.Context, a *attempt, c mailwiki.Publisher, pageID string) error {
+	if len(a.env.Labels) == 0 {
+		return nil
+	}
+	err := c.AddLabels(ctx, pageID, a.env.Labels)
+	if err != nil && !mailwiki.IsTemporary(err) {
+		a.log.Warn("Confluence refused the page's labels; the page stands without them", "page_id", pageID, "labels", a.env.Labels, "error_code", mailwiki.ErrorCode(err))
+		return nil
+	}
+	return err
 }

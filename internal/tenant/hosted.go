@@ -135,6 +135,45 @@ func (h *Hosted) Tenant(ctx context.Context, id string) (mailwiki.Tenant, error)
 	return r.Tenant, nil
 }
 
+// Policy returns the tenant's door settings: a declared tenant's from the
+// configuration file, an installed one's from its site's configuration
+// (cached like Route's reads). An unreadable configuration is temporary:
+// the door answers 4xx rather than guess a secure-only site's settings.
+func (h *Hosted) Policy(ctx context.Context, id string) (mailwiki.Policy, error) {
+	if h.Declared != nil {
+		if p, err := h.Declared.Policy(ctx, id); err == nil {
+			return p, nil
+		}
+	}
+	t, err := h.Tenant(ctx, id)
+	if err != nil {
+		return mailwiki.Policy{}, err
+	}
+	cfg, err := h.Configs.Config(ctx, t)
+	if err != nil {
+		return mailwiki.Policy{}, temporary(err, "the site's mailwiki configuration could not be read")
+	}
+	return cfg.Policy(), nil
+}
+
+// IsSecureSender matches the candidate entries of addr (SenderCandidates)
+// against the keyed hashes of the tenant's sender list (promise P11).
+func (h *Hosted) IsSecureSender(ctx context.Context, id, addr string) (bool, error) {
+	if h.Declared != nil {
+		if ok, err := h.Declared.IsSecureSender(ctx, id, addr); err == nil {
+			return ok, nil
+		}
+	}
+	var sums []mailwiki.KeyedHash
+	for _, c := range SenderCandidates(addr) {
+		sums = append(sums, h.Hash.All(mailwiki.HashSender, c)...)
+	}
+	if len(sums) == 0 {
+		return false, nil
+	}
+	return h.Store.HasHash(ctx, id, mailwiki.HashSender, sums)
+}
+
 // HTTPClient returns a client signing each request as the tenant's
 // installation requires.
 func (h *Hosted) HTTPClient(ctx context.Context, t mailwiki.Tenant) (*http.Client, error) {

@@ -23,6 +23,10 @@ type Declared struct {
 	APIToken            string
 	PersonalAccessToken string
 	Routes              []mailwiki.Route // Address and SpaceKey; TenantID is filled in
+	// Senders is the tenant's secure sender list and Spam its spam
+	// settings, from the operator's configuration file.
+	Senders mailwiki.SenderList
+	Spam    mailwiki.SpamSettings
 }
 
 // Static serves declared tenants. It is immutable after NewStatic and safe
@@ -69,6 +73,42 @@ func (s *Static) Route(_ context.Context, address string) (mailwiki.Route, error
 func (s *Static) Lookup(ctx context.Context, address string) (string, error) {
 	r, err := s.Route(ctx, address)
 	return r.TenantID, err
+}
+
+// Policy returns a declared tenant's door settings.
+func (s *Static) Policy(_ context.Context, id string) (mailwiki.Policy, error) {
+	d, ok := s.tenants[id]
+	if !ok {
+		return mailwiki.Policy{}, mailwiki.Errorf(mailwiki.ENOTFOUND, "unknown tenant")
+	}
+	return d.config().Policy(), nil
+}
+
+// IsSecureSender matches addr against a declared tenant's sender list.
+func (s *Static) IsSecureSender(_ context.Context, id, addr string) (bool, error) {
+	d, ok := s.tenants[id]
+	if !ok {
+		return false, mailwiki.Errorf(mailwiki.ENOTFOUND, "unknown tenant")
+	}
+	listed := map[string]bool{}
+	for _, e := range d.config().Senders.Entries {
+		listed[e] = true
+	}
+	for _, c := range SenderCandidates(addr) {
+		if listed[c] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// config is the declared tenant's door settings as a normalized
+// TenantConfig.
+func (d Declared) config() mailwiki.TenantConfig {
+	c := mailwiki.TenantConfig{Senders: d.Senders, Spam: d.Spam}
+	c.Senders.Entries = append([]string(nil), d.Senders.Entries...)
+	c.Normalize()
+	return c
 }
 
 // Tenant returns a declared tenant.
