@@ -66,8 +66,17 @@ func (e *connError) Temporary() bool { return e.timeout }
 type trackedConn struct {
 	net.Conn
 	id          string
+	ip, network string // the client's address and network (see clientNetwork)
 	log         *slog.Logger
+	m           Recorder
+	now         func() time.Time
 	dataTimeout time.Duration
+	// maxMessageTime bounds receiving one message; dataEnd (Unix
+	// nanoseconds) is when the one being received must be complete.
+	maxMessageTime time.Duration
+	dataEnd        atomic.Int64
+	writeTimeout   time.Duration
+	guard          *sessionGuard // the session limits; connection goroutine only
 
 	dataMode    atomic.Bool // a message is being received
 	inTxn       atomic.Bool // a transaction is open (MAIL accepted, not yet ended)
@@ -85,6 +94,7 @@ type trackedConn struct {
 
 	closeOnce sync.Once
 	onClose   func()
+	done      chan struct{} // closed by Close
 }
 
 func (c *trackedConn) Read(p []byte) (int, error) {
@@ -96,7 +106,7 @@ func (c *trackedConn) Read(p []byte) (int, error) {
 		return 0, errShutdown
 	}
 	if c.dataMode.Load() {
-		c.Conn.SetReadDeadline(time.Now().Add(c.dataTimeout))
+		c.Conn.SetReadDeadline(c.dataDeadline())
 	}
 	n, err := c.Conn.Read(p)
 	switch {
@@ -117,8 +127,22 @@ func (c *trackedConn) fail(err error) error {
 	if c.closing.Load() && !c.busy() {
 		return errShutdown // our own deadline woke the read at shutdown
 	}
+	if ce.timeout && !c.dataMode.Load() && c.guard.expired(c.now()) {
+		c.endSession(endSessionTime) // woken idle at the session's end
+		return errConnClosed
+	}
 	c.lastReadErr.Store(ce)
 	return ce
+}
+
+// dataDeadline is the read deadline while a message is received: DataTimeout
+// from now, but no later than its MaxMessageTime bound.
+func (c *trackedConn) dataDeadline() time.Time {
+	d := time.Now().Add(c.dataTimeout)
+	if end := time.Unix(0, c.dataEnd.Load()); end.Before(d) {
+		return end
+	}
+	return d
 }
 
 func (c *trackedConn) Write(p []byte) (int, error) {
@@ -157,8 +181,10 @@ func (c *trackedConn) shutWrite() {
 	c.Conn.Close()
 }
 
-// beginData switches to the moving DATA deadline.
+// beginData switches to the moving DATA deadline, bounded by MaxMessageTime
+// from now.
 func (c *trackedConn) beginData() {
+	c.dataEnd.Store(time.Now().Add(c.maxMessageTime).UnixNano())
 	c.endOnWrite.Store(false)
 	c.dataMode.Store(true)
 }

@@ -118,7 +118,8 @@ func metricsReason(r string) string {
 	switch r {
 	case ReasonUnknownRecipient, ReasonTooLarge, ReasonBadAddress,
 		ReasonBadData, ReasonTooManyConns, ReasonTooManyRcpts,
-		ReasonTimeout, ReasonStorage, ReasonTLSRequired:
+		ReasonTimeout, ReasonStorage, ReasonTLSRequired,
+		ReasonRateLimited, ReasonSessionLimit, ReasonTooManyErrors:
 		return r
 	}
 	return ReasonOther

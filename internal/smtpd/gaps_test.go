@@ -143,7 +143,7 @@ func TestConnectionCaps(t *testing.T) {
 	a1 := open("127.0.0.1")
 	open("127.0.0.1")
 	over := dialFrom(t, s, "127.0.0.1")
-	expect(t, "third from one IP", over.reply(), "421 4.7.0 Too many connections, try again later")
+	expect(t, "third from one IP", over.reply(), "421 4.7.0 Too many connections from your address, try again later")
 	if !over.closed() {
 		t.Fatal("refused connection left open")
 	}

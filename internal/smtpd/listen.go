@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-
-	smtp "github.com/emersion/go-smtp"
+	"sync"
+	"time"
 )
 
 // Open binds the plain listener on Config.Addr and, when
@@ -44,25 +44,99 @@ func (s *Server) Open() error {
 	return nil
 }
 
-// tlsListener admits connections within the caps, then does the TLS
-// handshake (in go-smtp's connection goroutine, under WriteTimeout and
-// ReadTimeout): trackedConn stays below TLS.
+// tlsListener admits connections within the caps, then starts TLS (the
+// handshake runs in go-smtp's connection goroutine, under WriteTimeout and
+// ReadTimeout): trackedConn stays below TLS, and the guard writes a closing
+// reply through the TLS connection.
 func (s *Server) tlsListener(ln net.Listener) net.Listener {
-	return tls.NewListener(&limitListener{Listener: ln, srv: s, tlsConfig: s.cfg.TLSConfig}, s.cfg.TLSConfig)
+	return &tlsAcceptListener{Listener: &limitListener{Listener: ln, srv: s, tlsConfig: s.cfg.TLSConfig}, cfg: s.cfg.TLSConfig}
 }
 
-// start registers ln, so that Shutdown closes it, and runs go-smtp on
-// wrapped in a goroutine that Shutdown waits for. Called with s.mu held.
+type tlsAcceptListener struct {
+	net.Listener // a *limitListener: it returns *trackedConn
+	cfg          *tls.Config
+}
+
+func (l *tlsAcceptListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := tls.Server(c, l.cfg)
+	c.(*trackedConn).guard.replyConn = tc
+	return tc, nil
+}
+
+// start registers ln, so that Shutdown closes it, and runs the accept loop
+// on wrapped in a goroutine that Shutdown waits for. Called with s.mu held.
 func (s *Server) start(ln, wrapped net.Listener, name string) {
 	s.listeners = append(s.listeners, ln)
 	s.serving.Add(1)
 	go func() {
 		defer s.serving.Done()
-		if err := s.smtp.Serve(wrapped); err != nil && !s.isDown() {
+		if err := s.acceptLoop(wrapped); err != nil && !s.isDown() {
 			s.log.Error("smtp listener stopped", "listener", name, "addr", ln.Addr().String(), "err", err)
 		}
 	}()
 }
+
+// acceptLoop serves each admitted connection until ln fails; a temporary
+// error (out of file descriptors) is retried after a pause of up to 1 s.
+func (s *Server) acceptLoop(ln net.Listener) error {
+	var pause time.Duration
+	for {
+		c, err := ln.Accept()
+		if isTemporary(err) {
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			s.log.Warn("accept failed, retrying", "err", err, "pause", pause)
+			time.Sleep(pause)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		pause = 0
+		s.serve(c)
+	}
+}
+
+func isTemporary(err error) bool {
+	t, ok := err.(interface{ Temporary() bool })
+	return ok && t.Temporary()
+}
+
+// serve runs a go-smtp server of the connection's own (see newSMTP) on c
+// until the connection is closed.
+func (s *Server) serve(c net.Conn) {
+	tc := unwrapConn(c)
+	srv := s.newSMTP(tc.guard)
+	s.serving.Add(1)
+	go func() {
+		defer s.serving.Done()
+		srv.Serve(&oneConnListener{c: c, done: tc.done}) // returns once c is closed
+	}()
+}
+
+// oneConnListener hands one connection to go-smtp's Serve, then blocks the
+// next Accept until that connection is closed.
+type oneConnListener struct {
+	c    net.Conn
+	done <-chan struct{}
+	once sync.Once
+}
+
+func (l *oneConnListener) Accept() (net.Conn, error) {
+	var c net.Conn
+	l.once.Do(func() { c = l.c })
+	if c != nil {
+		return c, nil
+	}
+	<-l.done
+	return nil, net.ErrClosed
+}
+
+func (l *oneConnListener) Close() error   { return nil }
+func (l *oneConnListener) Addr() net.Addr { return l.c.LocalAddr() }
 
 func (s *Server) isDown() bool {
 	s.mu.Lock()
@@ -100,18 +174,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		c.shutdown()
 	}
 	s.mu.Unlock()
-	err := s.smtp.Shutdown(ctx)
-	s.cancel()
-	if ctx.Err() != nil {
-		s.closeAll() // go-smtp's Close is a no-op once Shutdown started
+	served := make(chan struct{})
+	go func() {
 		s.serving.Wait()
+		close(served)
+	}()
+	select {
+	case <-served:
+		s.cancel()
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		s.closeAll()
+		<-served
 		return ctx.Err()
 	}
-	s.serving.Wait()
-	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
-		return nil // a second Shutdown, or listeners we closed first
-	}
-	return err
 }
 
 // closeAll closes every open connection.

@@ -12,8 +12,11 @@ const (
 	ReasonTooManyConns     = "too_many_connections"
 	ReasonTooManyRcpts     = "too_many_recipients"
 	ReasonTimeout          = "timeout"
-	ReasonTLSRequired      = "tls_required" // MAIL before STARTTLS with RequireTLS
-	ReasonStorage          = "storage"      // spool or queue failed: 451
+	ReasonTLSRequired      = "tls_required"    // MAIL before STARTTLS with RequireTLS
+	ReasonRateLimited      = "rate_limited"    // MaxConnectionRatePerIP, MaxMessageRatePerIP
+	ReasonSessionLimit     = "session_limit"   // MaxSessionTime
+	ReasonTooManyErrors    = "too_many_errors" // HardErrorLimit (junk commands included)
+	ReasonStorage          = "storage"         // spool or queue failed: 451
 	ReasonOther            = "other"
 )
 

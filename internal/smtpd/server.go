@@ -37,8 +37,8 @@ type Server struct {
 	log    *slog.Logger
 	m      Recorder
 	now    func() time.Time
-	smtp   *smtp.Server
 	limits *limiter
+	rates  *ipRates // nil when both rates are Off
 
 	ctx    context.Context // passed to the handler; canceled by a forced close
 	cancel context.CancelFunc
@@ -70,14 +70,17 @@ func New(cfg Config, h Handler, logger *slog.Logger, m Recorder) (*Server, error
 	}
 	cfg = cfg.WithDefaults()
 	s := &Server{cfg: cfg, h: h, log: logger, m: m, now: time.Now,
-		limits: newLimiter(cfg.MaxConnections, cfg.MaxConnectionsPerIP), conns: make(map[*trackedConn]struct{})}
+		limits: newLimiter(cfg), conns: make(map[*trackedConn]struct{})}
+	s.rates = newIPRates(cfg.MaxConnectionRatePerIP, cfg.MaxMessageRatePerIP, s.now)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.smtp = s.newSMTP()
 	return s, nil
 }
 
-func (s *Server) newSMTP() *smtp.Server {
+// newSMTP returns the go-smtp server of one connection: its Debug writer,
+// the connection's guard, sees every reply above TLS (see session_limits.go).
+func (s *Server) newSMTP(debug io.Writer) *smtp.Server {
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
+	srv.Debug = debug
 	srv.Domain = s.cfg.Domain
 	// go-smtp refuses a message of exactly its limit; body enforces the
 	// exact limit, go-smtp's bounds the reader one byte later.
@@ -103,6 +106,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if reply := s.checkConnection(tc, conn); reply != nil {
 		return nil, reply
 	}
+	tc.guard.replyConn = c.Conn() // after STARTTLS, the TLS connection
 	info := mailwiki.SessionInfo{ConnInfo: conn, Helo: c.Hostname()}
 	return &session{srv: s, conn: tc, info: info, log: tc.log}, nil
 }
@@ -115,12 +119,16 @@ func (s *Server) Connections() int {
 }
 
 // track wraps an admitted connection; its Close releases the slot.
-func (s *Server) track(c net.Conn, ip string) *trackedConn {
+func (s *Server) track(c net.Conn, ip, network string) *trackedConn {
 	id := NewID()
-	tc := &trackedConn{Conn: c, id: id, dataTimeout: s.cfg.DataTimeout,
+	tc := &trackedConn{Conn: c, id: id, ip: ip, network: network, m: s.m, now: s.now,
+		dataTimeout: s.cfg.DataTimeout, maxMessageTime: s.cfg.MaxMessageTime, writeTimeout: s.cfg.WriteTimeout,
+		guard: newSessionGuard(&s.cfg, s.now()), done: make(chan struct{}),
 		log: s.log.With("conn_id", id)}
+	tc.guard.replyConn = tc // until TLS
 	tc.onClose = func() {
-		s.limits.release(ip)
+		close(tc.done)
+		s.limits.release(ip, network)
 		s.mu.Lock()
 		delete(s.conns, tc)
 		s.mu.Unlock()

@@ -61,6 +61,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		}
 		from = canon
 	}
+	if !s.srv.rates.allowMessage(s.conn.ip) {
+		return s.refuse(replyMsgRate, ReasonRateLimited, "MAIL", "limit", s.srv.cfg.MaxMessageRatePerIP)
+	}
 	if reply := s.checkSender(from); reply != nil {
 		return reply
 	}
@@ -79,6 +82,9 @@ func addrReply(p addrProblem) *smtp.SMTPError {
 // Rcpt validates the forward path (<Postmaster> without a domain included,
 // RFC 5321 §4.1.1.3), enforces MaxRecipients and asks the door.
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if s.conn.poisoned.Load() {
+		return replyShutdown // the session was ended; a buffered command
+	}
 	canon, prob := canonicalRecipient(to, s.utf8, s.srv.cfg.Domain)
 	if prob != addrOK {
 		return s.refuse(addrReply(prob), ReasonBadAddress, "RCPT")
