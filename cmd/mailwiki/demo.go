@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -17,7 +18,8 @@ import (
 func demo(ctx context.Context, args []string) error {
 	fs := newFlags("demo")
 	dataDir := fs.String("data-dir", "./mailwiki-demo", "where the demo keeps its database, spool and key")
-	smtpAddr := fs.String("smtp-addr", "127.0.0.1:2525", "SMTP listen address")
+	smtpAddr := fs.String("smtp-addr", "127.0.0.1:2525", "SMTP listen address (STARTTLS offered, self-signed certificate)")
+	smtpsAddr := fs.String("smtps-addr", "", "also listen for SMTP over implicit TLS (RFC 8314) at this address, e.g. 127.0.0.1:4650; off when empty")
 	httpAddr := fs.String("http-addr", "127.0.0.1:8080", "HTTP listen address (health, metrics)")
 	sandboxAddr := fs.String("sandbox-addr", "127.0.0.1:8090", "sandbox Confluence listen address")
 	sandboxURL := fs.String("sandbox-url", "", "use an already running sandbox at this base URL (e.g. http://127.0.0.1:8090/wiki) instead of starting one")
@@ -28,6 +30,10 @@ func demo(ctx context.Context, args []string) error {
 		return err
 	}
 	cfg, err := app.DemoConfig(*dataDir, *smtpAddr, *httpAddr)
+	if err != nil {
+		return err
+	}
+	clientTLS, err := app.DemoTLS(&cfg, *smtpsAddr, time.Now())
 	if err != nil {
 		return err
 	}
@@ -72,7 +78,7 @@ func demo(ctx context.Context, args []string) error {
 		}
 		go hourlyTicks(ctx, m, site, id)
 	}
-	printNextSteps(m.SMTPAddr(), site, adminURL)
+	printNextSteps(m.SMTPAddr(), site, adminURL, tlsNotes(m, cfg.SMTP.TLSCertFile))
 	if kept > 0 {
 		where := filepath.Join(*dataDir, app.DemoSandboxFile)
 		if *sandboxURL != "" {
@@ -81,7 +87,7 @@ func demo(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "The sandbox (%s) already has pages in %s; the sample message is sent to an empty space only.\n",
 			where, sandbox.DemoSpaceKey)
 	} else if !*noSample {
-		sendSample(ctx, m.SMTPAddr())
+		sendSample(ctx, m.SMTPAddr(), clientTLS)
 	}
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping…")
@@ -150,21 +156,38 @@ func remotePages(url string) (int, error) {
 	return page.Size, nil
 }
 
-// sendSample sends the sample message, reporting a failure without
-// stopping the demo.
-func sendSample(ctx context.Context, smtpAddr string) {
+// sendSample sends the sample message over STARTTLS, reporting a failure
+// without stopping the demo.
+func sendSample(ctx context.Context, smtpAddr string, clientTLS *tls.Config) {
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := app.SendSample(sctx, smtpAddr, time.Now()); err != nil {
+	if err := app.SendSample(sctx, smtpAddr, clientTLS, time.Now()); err != nil {
 		fmt.Fprintln(os.Stderr, "the sample message could not be sent:", err)
 	}
 }
 
-func printNextSteps(smtpAddr, site, adminURL string) {
+// tlsNotes tells how the demo offers TLS: STARTTLS with the self-signed
+// certificate in certFile, the implicit-TLS listener when there is one, and
+// a swaks line that checks the certificate.
+func tlsNotes(m *app.Main, certFile string) string {
+	host, port := splitAddr(m.SMTPAddr())
+	if abs, err := filepath.Abs(certFile); err == nil {
+		certFile = abs
+	}
+	notes := "STARTTLS is offered on " + m.SMTPAddr() + " with a self-signed certificate (trust it to verify):\n  " + certFile + "\n"
+	if addr := m.SMTPImplicitTLSAddr(); addr != "" {
+		notes += "SMTP over implicit TLS (SMTPS) listens on " + addr + " with the same certificate.\n"
+	}
+	return notes + fmt.Sprintf(`Send over STARTTLS, checking the certificate:
+  swaks --server %s --port %s --tls --tls-verify --tls-ca-path %s --to %s --from you@example.org --header "Subject: Sent over TLS"
+`, host, port, certFile, app.DemoAddress)
+}
+
+func printNextSteps(smtpAddr, site, adminURL, tlsNotes string) {
 	host, port := splitAddr(smtpAddr)
 	hosted := ""
 	if adminURL != "" {
-		hosted = "mailwiki is installed into the sandbox as an app (the hosted mode); the site's\nadministrator adds addresses, targets and secure senders at\n  " + adminURL + "\n"
+		hosted = "\nmailwiki is installed into the sandbox as an app (the hosted mode); the site's\nadministrator adds addresses, targets and secure senders at\n  " + adminURL + "\n"
 	}
 	fmt.Fprintf(os.Stderr, `
 mailwiki demo is running.
@@ -182,9 +205,9 @@ Pages appear at %[2]s/  (spaces and pages, rendered)
 Read them through the API:
   curl -u %[5]s:%[6]s '%[2]s/rest/api/content?spaceKey=%[4]s&expand=body.storage'
 
-%[9]s
+%[10]s%[9]s
 Stop with Ctrl-C.
-`, smtpAddr, site, app.DemoAddress, sandbox.DemoSpaceKey, sandbox.DemoUser, sandbox.DemoToken, host, port, hosted)
+`, smtpAddr, site, app.DemoAddress, sandbox.DemoSpaceKey, sandbox.DemoUser, sandbox.DemoToken, host, port, hosted, tlsNotes)
 }
 
 func splitAddr(addr string) (string, string) {

@@ -2,9 +2,12 @@ package main_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net/http"
 	"net/smtp"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -12,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mailwiki/mailwiki/internal/tlscert"
 )
 
 // TestDemoKeepsItsPagesAcrossRestarts runs `mailwiki demo`, sends a mail,
@@ -29,7 +34,7 @@ func TestDemoKeepsItsPagesAcrossRestarts(t *testing.T) {
 
 	first := startDemo(t, data, sandboxAddr)
 	sample := waitTitle(t, site, "Hello from mailwiki")
-	sendMail(t, first.smtpAddr, "Before the restart", "Kept across restarts.")
+	sendMail(t, first, "Before the restart", "Kept across restarts.")
 	kept := waitTitle(t, site, "Before the restart")
 	first.stop(t)
 
@@ -39,7 +44,7 @@ func TestDemoKeepsItsPagesAcrossRestarts(t *testing.T) {
 		t.Fatalf("the page changed id across the restart: %s → %s", kept, id)
 	}
 	pageShows(t, site+"/spaces/DEMO/pages/"+kept, "Kept across restarts.")
-	sendMail(t, again.smtpAddr, "After the restart", "New.")
+	sendMail(t, again, "After the restart", "New.")
 	fresh := waitTitle(t, site, "After the restart")
 	if n, _ := strconv.Atoi(fresh); n <= mustAtoi(t, kept) || n <= mustAtoi(t, sample) {
 		t.Fatalf("id %s handed out after the restart; earlier pages %s and %s", fresh, sample, kept)
@@ -55,6 +60,7 @@ func TestDemoKeepsItsPagesAcrossRestarts(t *testing.T) {
 type demoProc struct {
 	cmd      *exec.Cmd
 	smtpAddr string
+	dataDir  string // where it keeps its self-signed certificate
 }
 
 // startDemo runs the demo on dataDir with the sandbox on sandboxAddr and
@@ -75,6 +81,11 @@ func startDemoAt(t *testing.T, dataDir, site string) *demoProc {
 func runDemo(t *testing.T, args ...string) *demoProc {
 	t.Helper()
 	p := &demoProc{smtpAddr: freeAddr(t)}
+	for i, a := range args[:len(args)-1] {
+		if a == "--data-dir" {
+			p.dataDir = args[i+1]
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	p.cmd = exec.CommandContext(ctx, bin, append([]string{"demo", "--smtp-addr", p.smtpAddr, "--http-addr", freeAddr(t)}, args...)...)
@@ -103,13 +114,56 @@ func (p *demoProc) stop(t *testing.T) {
 	}
 }
 
-// sendMail sends a text mail to the demo address over SMTP.
-func sendMail(t *testing.T, smtpAddr, subject, body string) {
+// sendMail sends a text mail to the demo address over SMTP, as Go's
+// smtp.SendMail does: upgraded by STARTTLS, trusting the demo's
+// self-signed certificate.
+func sendMail(t *testing.T, p *demoProc, subject, body string) {
 	t.Helper()
 	msg := "From: you@example.org\r\nTo: docs@demo.mailwiki.test\r\nSubject: " + subject + "\r\n\r\n" + body + "\r\n"
-	if err := smtp.SendMail(smtpAddr, nil, "you@example.org", []string{"docs@demo.mailwiki.test"}, []byte(msg)); err != nil {
+	c, err := smtp.Dial(p.smtpAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.StartTLS(demoTLS(t, p.dataDir)); err != nil {
+		t.Fatalf("STARTTLS: %v", err)
+	}
+	if err := sendOn(c, "you@example.org", "docs@demo.mailwiki.test", msg); err != nil {
 		t.Fatalf("send %q: %v", subject, err)
 	}
+}
+
+// demoTLS trusts the self-signed certificate the demo keeps in dataDir.
+func demoTLS(t *testing.T, dataDir string) *tls.Config {
+	t.Helper()
+	pem, err := os.ReadFile(filepath.Join(dataDir, tlscert.SelfSignedCertFile))
+	if err != nil {
+		t.Fatalf("the demo's certificate: %v", err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	return &tls.Config{RootCAs: roots, ServerName: "demo.mailwiki.test", MinVersion: tls.VersionTLS12}
+}
+
+// sendOn sends msg on an open client and quits.
+func sendOn(c *smtp.Client, from, to, msg string) error {
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }
 
 // pageShows checks that the page's web view holds text.
@@ -181,13 +235,13 @@ func TestHostedDemosSurviveARestart(t *testing.T) {
 			args := []string{"--data-dir", data, "--sandbox-addr", sandboxAddr, "--http-addr", httpAddr, mode}
 			first := runDemo(t, args...)
 			waitTitle(t, site, "Hello from mailwiki")
-			sendMail(t, first.smtpAddr, "Before the restart", "One.")
+			sendMail(t, first, "Before the restart", "One.")
 			waitTitle(t, site, "Before the restart")
 			first.stop(t)
 
 			again := runDemo(t, args...)
 			defer again.stop(t)
-			sendMail(t, again.smtpAddr, "After the restart", "Two.")
+			sendMail(t, again, "After the restart", "Two.")
 			waitTitle(t, site, "After the restart")
 		})
 	}

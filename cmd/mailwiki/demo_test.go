@@ -50,6 +50,7 @@ func TestDemoAsANewcomerRunsIt(t *testing.T) {
 	} else {
 		waitTitle(t, site, "My first page")
 	}
+	demoOffersTLS(t, instructions, site)
 	if py := pythonLine(instructions); py == "" {
 		t.Errorf("no python command in the instructions")
 	} else if out, err := exec.Command("sh", "-c", py).CombinedOutput(); err != nil {
@@ -122,16 +123,51 @@ func readUntil(t *testing.T, r io.Reader, marker string) string {
 	}
 }
 
+// demoOffersTLS: the instructions say that STARTTLS is offered with a
+// self-signed certificate, name it, and their swaks line, which verifies
+// it, sends a page over STARTTLS.
+func demoOffersTLS(t *testing.T, instructions, site string) {
+	t.Helper()
+	if !strings.Contains(instructions, "STARTTLS is offered") || !strings.Contains(instructions, "self-signed certificate") {
+		t.Errorf("the instructions do not say that STARTTLS is offered with a self-signed certificate:\n%s", instructions)
+	}
+	line := lineWith(instructions, "swaks --server", "--tls-verify")
+	if line == "" {
+		t.Errorf("no swaks line over TLS in the instructions:\n%s", instructions)
+		return
+	}
+	if _, err := exec.LookPath("swaks"); err != nil {
+		t.Log("swaks not installed; skipping the send over STARTTLS")
+		return
+	}
+	out, err := exec.Command("sh", "-c", line).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "STARTTLS") {
+		t.Fatalf("swaks over STARTTLS: %v\n%s", err, out)
+	}
+	waitTitle(t, site, "Sent over TLS")
+}
+
 func swaksLine(s string) string  { return lineWith(s, "swaks --server") }
 func pythonLine(s string) string { return lineWith(s, "python3 -c") }
 
-func lineWith(s, prefix string) string {
+// lineWith returns the first line of s that starts with prefix and holds
+// every one of also.
+func lineWith(s, prefix string, also ...string) string {
 	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); strings.HasPrefix(l, prefix) {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, prefix) && containsAll(l, also) {
 			return l
 		}
 	}
 	return ""
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // waitTitle polls the sandbox's REST API until a page with that title exists

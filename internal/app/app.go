@@ -30,6 +30,7 @@ import (
 	"github.com/mailwiki/mailwiki/internal/smtpd"
 	"github.com/mailwiki/mailwiki/internal/spool"
 	"github.com/mailwiki/mailwiki/internal/tenant"
+	"github.com/mailwiki/mailwiki/internal/tlscert"
 )
 
 // SandboxBaseURL, as a tenant's base_url, stands for the in-process sandbox
@@ -65,6 +66,7 @@ type Main struct {
 	spool             *spool.Spool
 	queue             *job.Queue
 	smtp              *smtpd.Server
+	certs             *tlscert.Reloader // SMTP's certificate; nil without smtp.tls_cert_file
 	http              *http.Server
 	httpLn            net.Listener
 	sandSrv           *http.Server
@@ -289,6 +291,9 @@ func (m *Main) close() error {
 	var errs []error
 	if m.smtp != nil {
 		errs = append(errs, m.smtp.Shutdown(ctx))
+	}
+	if m.certs != nil {
+		errs = append(errs, m.certs.Close())
 	}
 	if m.queue != nil {
 		errs = append(errs, m.queue.Stop(ctx))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
+	"github.com/mailwiki/mailwiki/internal/tlscert"
 )
 
 // Demo addresses: mail to DemoAddress becomes a page in the sandbox's DEMO space.
@@ -56,6 +59,33 @@ func DemoConfig(dataDir, smtpAddr, httpAddr string) (config.Config, error) {
 		Addresses:         []config.Address{{Address: DemoAddress, Space: sandbox.DemoSpaceKey}},
 	}}
 	return cfg, nil
+}
+
+// DemoTLS makes the demo offer TLS: it creates, or reuses, a self-signed
+// certificate in cfg.DataDir (tlscert.SelfSigned; names cfg.SMTP.Domain,
+// localhost, 127.0.0.1 and ::1; renewed when it expires within 30 days),
+// sets it as smtp.tls_cert_file and tls_key_file, so that STARTTLS is
+// offered on smtp.listen, and sets smtp.implicit_tls_listen to
+// implicitTLSAddr ("" for none). It returns a client configuration that
+// trusts that certificate alone and expects cfg.SMTP.Domain (for
+// SendSample and tests). DemoConfig stays without TLS because Go's
+// smtp.SendMail, used by many tests against it, upgrades to any STARTTLS
+// offered and trusts only the system's roots.
+func DemoTLS(cfg *config.Config, implicitTLSAddr string, now time.Time) (*tls.Config, error) {
+	hosts := []string{cfg.SMTP.Domain, "localhost", "127.0.0.1", "::1"}
+	certFile, keyFile, err := tlscert.SelfSigned(cfg.DataDir, hosts, now)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	pem, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	cfg.SMTP.TLSCertFile, cfg.SMTP.TLSKeyFile = certFile, keyFile
+	cfg.SMTP.ImplicitTLSListen = implicitTLSAddr
+	return &tls.Config{RootCAs: roots, ServerName: cfg.SMTP.Domain, MinVersion: tls.VersionTLS12}, nil
 }
 
 // DemoSandboxFile is the in-process sandbox's state file in the demo's data
@@ -106,20 +136,53 @@ func readOrCreateKey(path string) (string, error) {
 
 // SendSample sends the demo's sample message (HTML with an inline image and a
 // PDF attachment) to DemoAddress through the SMTP server at addr, as any
-// mail client would.
-func SendSample(ctx context.Context, addr string, now time.Time) error {
+// mail client would: after STARTTLS with tlsConfig when it is not nil
+// (failing if the server does not offer it), in plain text otherwise.
+func SendSample(ctx context.Context, addr string, tlsConfig *tls.Config, now time.Time) error {
 	msg, err := SampleMessage(now)
 	if err != nil {
 		return err
 	}
 	done := make(chan error, 1)
-	go func() { done <- smtp.SendMail(addr, nil, "newcomer@example.org", []string{DemoAddress}, msg) }()
+	go func() { done <- sendMail(addr, tlsConfig, "newcomer@example.org", DemoAddress, msg) }()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// sendMail sends msg from one address to another through the SMTP server
+// at addr, upgrading with STARTTLS first when tlsConfig is not nil.
+func sendMail(addr string, tlsConfig *tls.Config, from, to string, msg []byte) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if tlsConfig != nil {
+		if err := c.StartTLS(tlsConfig); err != nil {
+			return fmt.Errorf("STARTTLS: %w", err)
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }
 
 // SampleMessage builds a multipart/mixed message: a multipart/related HTML

@@ -10,6 +10,7 @@ import (
 	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/pipeline"
 	"github.com/mailwiki/mailwiki/internal/smtpd"
+	"github.com/mailwiki/mailwiki/internal/tlscert"
 )
 
 // smtpHandler adapts the accept use case to the SMTP server's Handler seam.
@@ -20,8 +21,9 @@ func (h smtpHandler) Deliver(ctx context.Context, env *mailwiki.Envelope, body i
 }
 
 // smtpConfig maps the smtp section of the configuration onto the server's
-// own configuration; door is the chain of checks run at each SMTP stage.
-func smtpConfig(c config.SMTP, door mailwiki.Check) (smtpd.Config, error) {
+// own configuration; door is the chain of checks run at each SMTP stage and
+// certs, nil without smtp.tls_cert_file, serves the TLS certificate.
+func smtpConfig(c config.SMTP, door mailwiki.Check, certs *tlscert.Reloader) smtpd.Config {
 	cfg := smtpd.Config{
 		Addr:                c.Listen,
 		Domain:              c.Domain,
@@ -34,16 +36,30 @@ func smtpConfig(c config.SMTP, door mailwiki.Check) (smtpd.Config, error) {
 		MaxConnections:      c.MaxConnections,
 		MaxConnectionsPerIP: c.MaxConnectionsPerIP,
 		ImplicitTLSAddr:     c.ImplicitTLSListen,
+		RequireTLS:          c.RequireTLS,
 		Door:                door,
 	}
-	if c.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)
-		if err != nil {
-			return cfg, fmt.Errorf("smtp.tls_cert_file/tls_key_file: %w", err)
-		}
-		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if certs != nil {
+		cfg.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
 	}
-	return cfg, nil
+	return cfg
+}
+
+// openCerts loads smtp.tls_cert_file and tls_key_file, when set, into a
+// Reloader kept in m.certs (closed by Close): a certificate renewed on disk
+// is served from the next handshake a few seconds later, without a restart.
+func (m *Main) openCerts() (*tlscert.Reloader, error) {
+	c := m.Config.SMTP
+	if c.TLSCertFile == "" {
+		return nil, nil
+	}
+	certs, err := tlscert.New(c.TLSCertFile, c.TLSKeyFile, tlscert.Options{Now: m.Now,
+		Logger: m.Logger.With("component", "tls")})
+	if err != nil {
+		return nil, fmt.Errorf("smtp.tls_cert_file/tls_key_file: %w", err)
+	}
+	m.certs = certs
+	return certs, nil
 }
 
 // startSMTP builds the SMTP server with its door (today the recipient lookup
@@ -52,11 +68,11 @@ func smtpConfig(c config.SMTP, door mailwiki.Check) (smtpd.Config, error) {
 func (m *Main) startSMTP(tenants mailwiki.TenantService) error {
 	acc := &pipeline.Acceptor{Spool: m.messageStore(), Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger}
 	door := mailwiki.Checks{smtpd.RecipientCheck(acc.Recipient)}
-	cfg, err := smtpConfig(m.Config.SMTP, door)
+	certs, err := m.openCerts()
 	if err != nil {
 		return err
 	}
-	srv, err := smtpd.New(cfg, smtpHandler{acc}, m.Logger, m.metrics)
+	srv, err := smtpd.New(smtpConfig(m.Config.SMTP, door, certs), smtpHandler{acc}, m.Logger, m.metrics)
 	if err != nil {
 		return err
 	}

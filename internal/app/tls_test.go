@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
 	"net/smtp"
@@ -107,6 +106,33 @@ func sendOverTLS(t *testing.T, addr string, cfg *tls.Config, msg string) {
 	if ok, _ := c.Extension("STARTTLS"); ok {
 		t.Error("STARTTLS offered inside implicit TLS")
 	}
+	sendOn(t, c, msg)
+}
+
+// startTLS connects to the plain SMTP listener at addr, checks that
+// STARTTLS is offered and upgrades with cfg; the client is closed with t.
+func startTLS(t *testing.T, addr string, cfg *tls.Config) *smtp.Client {
+	t.Helper()
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if err := c.Hello("client.test"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		t.Fatal("STARTTLS not offered")
+	}
+	if err := c.StartTLS(cfg); err != nil {
+		t.Fatalf("STARTTLS: %v", err)
+	}
+	return c
+}
+
+// sendOn sends msg from alice to the demo address on an open client.
+func sendOn(t *testing.T, c *smtp.Client, msg string) {
+	t.Helper()
 	if err := c.Mail("alice@example.org"); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +143,9 @@ func sendOverTLS(t *testing.T, addr string, cfg *tls.Config, msg string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprint(w, msg)
+	if _, err := w.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatalf("end of data: %v", err)
 	}

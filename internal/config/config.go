@@ -61,6 +61,9 @@ type SMTP struct {
 	TLSCertFile         string        `yaml:"tls_cert_file"`
 	TLSKeyFile          string        `yaml:"tls_key_file"`
 	ImplicitTLSListen   string        `yaml:"implicit_tls_listen"`
+	// RequireTLS refuses MAIL on a connection that has not negotiated TLS
+	// (530 5.7.0, RFC 3207 §4); needs the certificate.
+	RequireTLS bool `yaml:"require_tls"`
 }
 
 // HTTP configures health, readiness and metrics.

@@ -161,3 +161,14 @@ func TestLoadChecksTheTLSCertificate(t *testing.T) {
 		t.Fatalf("missing certificate not reported: %v", err)
 	}
 }
+
+// TestLoadRequireTLSNeedsACertificate: smtp.require_tls without a
+// certificate is refused, saying what to set.
+func TestLoadRequireTLSNeedsACertificate(t *testing.T) {
+	t.Parallel()
+	path := write(t, "tls.yaml", "smtp:\n  require_tls: true\n")
+	_, err := config.Load(path, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "smtp.require_tls needs a certificate: set smtp.tls_cert_file and smtp.tls_key_file") {
+		t.Fatalf("require_tls without a certificate: %v", err)
+	}
+}

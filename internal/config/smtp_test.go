@@ -27,6 +27,7 @@ func TestSMTPDefaultsAreTheServers(t *testing.T) {
 		{"max_connections", got.MaxConnections, want.MaxConnections},
 		{"max_connections_per_ip", got.MaxConnectionsPerIP, want.MaxConnectionsPerIP},
 		{"implicit_tls_listen", got.ImplicitTLSListen, want.ImplicitTLSAddr},
+		{"require_tls", got.RequireTLS, want.RequireTLS},
 	}
 	for _, p := range pairs {
 		if p.got != p.want {

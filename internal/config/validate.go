@@ -100,6 +100,9 @@ func (s SMTP) validate() []error {
 	if s.MaxConnections < 1 || s.MaxConnectionsPerIP < 1 || s.MaxConnectionsPerIP > s.MaxConnections {
 		add("smtp.max_connections (%d) and smtp.max_connections_per_ip (%d) must be at least 1, per IP not above the total", s.MaxConnections, s.MaxConnectionsPerIP)
 	}
+	if s.RequireTLS && s.TLSCertFile == "" {
+		add("smtp.require_tls needs a certificate: set smtp.tls_cert_file and smtp.tls_key_file (PEM), or set require_tls to false")
+	}
 	if (s.TLSCertFile == "") != (s.TLSKeyFile == "") {
 		add("smtp.tls_cert_file and smtp.tls_key_file go together: set both or neither")
 	} else if s.TLSCertFile != "" {
