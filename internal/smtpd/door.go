@@ -48,16 +48,27 @@ func (s *session) checkSender(from string) *smtp.SMTPError {
 	return s.srv.refuseVerdict(s.log, v, "MAIL")
 }
 
-// checkRecipient runs the door's RCPT TO stage; nil accepts.
+// checkRecipient runs the door's RCPT TO stage; nil accepts. A recipient
+// of another group than the transaction's (Verdict.Group: another tenant)
+// is answered 452 4.5.3, and the client sends it in a transaction of its
+// own (RFC 5321 §4.5.3.1.10).
 func (s *session) checkRecipient(rcpt string) *smtp.SMTPError {
 	if s.srv.cfg.Door == nil {
 		return nil
 	}
 	v := s.srv.cfg.Door.CheckRecipient(s.srv.ctx, s.info, rcpt)
-	if !v.Rejected() {
-		return nil
+	if v.Rejected() {
+		return s.srv.refuseVerdict(s.log, v, "RCPT")
 	}
-	return s.srv.refuseVerdict(s.log, v, "RCPT")
+	if v.Group != "" && s.group != "" && v.Group != s.group {
+		s.srv.m.RecordRefused(ReasonOtherGroup)
+		s.log.Info("RCPT deferred: the transaction holds another tenant's recipients", "smtp_code", 452, "reason", ReasonOtherGroup)
+		return replyOtherGroup
+	}
+	if v.Group != "" {
+		s.group = v.Group
+	}
+	return nil
 }
 
 // refuseVerdict logs and counts a door refusal and returns its reply.
@@ -126,17 +137,18 @@ func metricsReason(r string) string {
 }
 
 // RecipientCheck makes a door check of a recipient lookup: lookup returns
-// nil for an address mail is accepted for, a *mailwiki.Error with code
+// the address's group (its tenant; see Verdict.Group) and nil for an
+// address mail is accepted for, a *mailwiki.Error with code
 // ENOTFOUND for an unknown one (550 5.1.1; for the postmaster, a sentence
 // saying none is configured, see the package documentation), another
 // permanent *mailwiki.Error for a refusal (554 5.0.0 or 550 5.6.0 with its
 // safe message) and a temporary or unknown error when it cannot tell (451
 // 4.3.0). The error's detail goes to the log, never to the client.
-func RecipientCheck(lookup func(ctx context.Context, rcpt string) error) mailwiki.Check {
+func RecipientCheck(lookup func(ctx context.Context, rcpt string) (group string, err error)) mailwiki.Check {
 	return mailwiki.CheckFuncs{Recipient: func(ctx context.Context, _ mailwiki.SessionInfo, rcpt string) mailwiki.Verdict {
-		err := lookup(ctx, rcpt)
+		group, err := lookup(ctx, rcpt)
 		if err == nil {
-			return mailwiki.Verdict{}
+			return mailwiki.Verdict{Group: group}
 		}
 		reply, reason := translate(err, ReasonOther)
 		if reply == replyNoMailbox && isPostmaster(rcpt) {

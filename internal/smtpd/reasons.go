@@ -18,6 +18,11 @@ const (
 	ReasonTooManyErrors    = "too_many_errors" // HardErrorLimit (junk commands included)
 	ReasonStorage          = "storage"         // spool or queue failed: 451
 	ReasonOther            = "other"
+	// ReasonOtherGroup: a recipient of another tenant than the
+	// transaction's, deferred (452 4.5.3) to a transaction of its own.
+	ReasonOtherGroup = "other_tenant"
+	// ReasonRateLimitedTenant: a tenant's addresses over their rate.
+	ReasonRateLimitedTenant = "tenant_rate"
 )
 
 // Recorder counts what the server does (Prometheus in production; see

@@ -23,15 +23,27 @@ var (
 	replyBadSyntax    = &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "Bad address syntax"}
 	replyNeedUTF8     = &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 6, 7}, Message: "Non-ASCII address requires the SMTPUTF8 parameter (RFC 6531)"}
 	replyNeedTLS      = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Must issue a STARTTLS command first"}
+	replyOtherGroup   = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Recipient of another site: please send it in a separate transaction"}
 	replyShutdown     = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service shutting down, try again later"}
 )
 
 // translate turns a handler error into an SMTP reply and a metrics reason.
+// A *mailwiki.RefusalError (the message stage's verdict) is answered as
+// the verdict says; a rate limit (ERATELIMIT) with 451 4.7.1 and its safe
+// message.
 // Temporary errors (and errors that are not *mailwiki.Error) become 451 with
 // tempReason; permanent ones are mapped by code, and their safe message is
 // shown only for EINVALID and unmapped codes.
 func translate(err error, tempReason string) (*smtp.SMTPError, string) {
+	var re *mailwiki.RefusalError
+	if errors.As(err, &re) {
+		reply, _ := verdictReply(re.Verdict)
+		return reply, metricsReason(re.Verdict.Reason)
+	}
 	var me *mailwiki.Error
+	if errors.As(err, &me) && me.Code == mailwiki.ERATELIMIT {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: safeText(me)}, ReasonRateLimitedTenant
+	}
 	if !errors.As(err, &me) || me.Temporary {
 		return replyTempFail, tempReason
 	}

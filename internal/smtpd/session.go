@@ -20,14 +20,15 @@ type session struct {
 	info mailwiki.SessionInfo
 	log  *slog.Logger
 
-	from string
-	utf8 bool
-	to   []string
-	seen map[string]bool
+	from  string
+	utf8  bool
+	to    []string
+	seen  map[string]bool
+	group string // the transaction's recipients' group (Verdict.Group)
 }
 
 func (s *session) Reset() {
-	s.from, s.utf8, s.to, s.seen = "", false, nil, nil
+	s.from, s.utf8, s.to, s.seen, s.group = "", false, nil, nil, ""
 	s.conn.inTxn.Store(false)
 }
 
@@ -196,6 +197,7 @@ func (s *session) envelope() *mailwiki.Envelope {
 		ConnID:     s.info.ConnID,
 		RemoteAddr: s.info.RemoteAddr,
 		Helo:       s.info.Helo,
+		TLS:        s.info.TLS,
 		From:       s.from,
 		To:         append([]string(nil), s.to...),
 		Received:   s.srv.now(),
