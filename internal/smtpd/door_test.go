@@ -198,7 +198,7 @@ func TestRecipientCheck(t *testing.T) {
 		"down@wiki.test":       mailwiki.TempErrorf(mailwiki.EUNAVAILABLE, "tenant store at 10.0.0.5 down"),
 		"odd@wiki.test":        errors.New("boom"),
 	}
-	rc := RecipientCheck(func(_ context.Context, rcpt string) error { return errs[rcpt] })
+	rc := RecipientCheck(func(_ context.Context, rcpt string) (string, error) { return "", errs[rcpt] })
 	want := map[string]string{
 		"ok@wiki.test":         "",
 		"gone@wiki.test":       "550 " + replyNoMailbox.Message,
@@ -222,4 +222,23 @@ func TestRecipientCheck(t *testing.T) {
 			t.Errorf("%s: internal detail in the client's sentence: %q", rcpt, v.Message)
 		}
 	}
+}
+
+// One transaction holds one group's recipients (a tenant's): another
+// group's recipient is answered 452 4.5.3 and the transaction goes on; a
+// new transaction may start with the other group.
+func TestRecipientOfAnotherGroupIsDeferred(t *testing.T) {
+	t.Parallel()
+	h := &fakeHandler{groups: map[string]string{"a@wiki.test": "site-a", "a2@wiki.test": "site-a", "b@wiki.test": "site-b"}}
+	cfg := testConfig()
+	cfg.Door = h.door()
+	c := dial(t, startServer(t, cfg, h))
+	c.greet()
+	expect(t, "MAIL", c.cmd("MAIL FROM:<s@example.org>"), "250 ")
+	expect(t, "RCPT a", c.cmd("RCPT TO:<a@wiki.test>"), "250 ")
+	expect(t, "RCPT b", c.cmd("RCPT TO:<b@wiki.test>"), "452 4.5.3 ")
+	expect(t, "RCPT a2", c.cmd("RCPT TO:<a2@wiki.test>"), "250 ")
+	expect(t, "RSET", c.cmd("RSET"), "250 ")
+	expect(t, "MAIL", c.cmd("MAIL FROM:<s@example.org>"), "250 ")
+	expect(t, "RCPT b alone", c.cmd("RCPT TO:<b@wiki.test>"), "250 ")
 }

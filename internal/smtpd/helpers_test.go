@@ -29,6 +29,7 @@ type delivery struct {
 // after the body was read; store, if set, receives the body.
 type fakeHandler struct {
 	unknown    map[string]bool
+	groups     map[string]string // the recipient's group (tenant); "" by default
 	deliverErr error
 	store      func(ctx context.Context, env *mailwiki.Envelope, body io.Reader) error
 
@@ -39,14 +40,14 @@ type fakeHandler struct {
 }
 
 // lookup is the recipient lookup behind the handler's door.
-func (h *fakeHandler) lookup(_ context.Context, rcpt string) error {
+func (h *fakeHandler) lookup(_ context.Context, rcpt string) (string, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.recipients = append(h.recipients, rcpt)
 	if h.unknown[rcpt] {
-		return mailwiki.Errorf(mailwiki.ENOTFOUND, "unknown recipient %s", rcpt)
+		return "", mailwiki.Errorf(mailwiki.ENOTFOUND, "unknown recipient %s", rcpt)
 	}
-	return nil
+	return h.groups[rcpt], nil
 }
 
 // door is RecipientCheck over lookup, recording each session it is asked in.
