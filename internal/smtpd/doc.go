@@ -48,8 +48,8 @@
 //     issue #196). trackedConn poisons itself on the first read error: every
 //     later read fails, so go-smtp writes one reply (421 4.4.2 for a
 //     timeout) and closes. The error text never names addresses or syscalls.
-//  3. No connection cap. limitListener enforces MaxConnections and
-//     MaxConnectionsPerIP before go-smtp sees a connection; over the cap it
+//  3. No connection cap. limitListener enforces the caps and the connection
+//     rate (see Abuse limits) before go-smtp sees a connection; over them it
 //     answers 421 4.7.0 and closes.
 //  4. Envelope addresses: go-smtp passes non-ASCII addresses without SMTPUTF8
 //     (MailOptions.UTF8 false), accepts any domain text (<x@-->), unquotes
@@ -101,6 +101,53 @@
 // connection closes. A refused
 // oversized message is drained by go-smtp to its end without a size bound
 // (the moving deadline still applies).
+//
+// # Abuse limits
+//
+// Each a Config field (defaults in config.go), each refusal counted through
+// Recorder with its reason and logged with conn_id and SMTP code:
+//
+//   - Connections (limit.go): MaxConnections (200), MaxConnectionsPerIP
+//     (20; it was 50, and four addresses then held all 200 slots),
+//     MaxConnectionsPerNetwork (100; IPv4 /24, IPv6 /64) and
+//     ReservedConnections (0 = 20% of MaxConnections): once MaxConnections −
+//     ReservedConnections are open, only a network holding fewer than 2
+//     connections is admitted, so that one group of clients cannot take the
+//     last slots. Refused: 421 4.7.0 with a sentence naming the cap
+//     (too_many_connections).
+//   - Rates per client IP address (ratelimit.go, golang.org/x/time/rate):
+//     MaxConnectionRatePerIP (60 a minute; 421 4.7.0 at connect) and
+//     MaxMessageRatePerIP (120 MAIL commands accepted a minute; 451 4.7.1 at
+//     MAIL), both rate_limited, each bucket holding one minute's worth. Off
+//     (-1) turns a rate off. The table forgets idle addresses and is bounded
+//     (16384 addresses; a flood of distinct ones evicts at random).
+//   - MaxSessionTime (15m): past it the next command, or the idle wait for
+//     one, is answered 421 4.4.2 and the connection closed (session_limit);
+//     a message being received finishes first.
+//   - MaxMessageTime (15m): receiving one message (DATA or BDAT, start to
+//     end) is bounded besides the DataTimeout of inactivity; a client
+//     dripping bytes is cut with 421 4.4.2 (timeout) and the handler sees a
+//     read error, so nothing is kept.
+//   - Errors and junk, as Postfix's smtpd_*_limit (session_limits.go): every
+//     4xx/5xx reply to a command is an error (an unknown recipient's 550
+//     5.1.1 too); NOOP, RSET, VRFY, HELP, EXPN and unknown commands are junk,
+//     and each one past MaxJunkCommands (100) counts as an error. Once
+//     SoftErrorLimit (10) errors were made, each further reply is sent after
+//     ErrorDelay (1s, as smtpd_error_sleep_time): a recipient prober gets one
+//     answer a second. After HardErrorLimit (20) errors the next command is
+//     answered 421 4.7.0 and the connection closed (too_many_errors).
+//     go-smtp answers junk commands and its own errors without a hook, and
+//     after STARTTLS the socket carries only TLS records; so each connection
+//     gets a go-smtp Server of its own whose Debug writer sees every reply
+//     line above TLS, and go-smtp's per-command read deadline and per-reply
+//     write deadline (which reach trackedConn through TLS) mark commands and
+//     replies. Junk commands are recognized by go-smtp v0.26.0's fixed reply
+//     texts (TestJunkCommandsCountAsErrors pins them). go-smtp also closes
+//     by itself after 4 unknown or unparsable commands ("500 5.5.1 Too many
+//     errors").
+//
+// Replies to commands that were already buffered (pipelined) when a session
+// is ended are not sent, and those commands open no transaction.
 //
 // # TLS
 //

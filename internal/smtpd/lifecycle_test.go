@@ -217,6 +217,14 @@ func TestConfigValidate(t *testing.T) {
 		{"TLS without cert", Config{TLSConfig: &tls.Config{}}, "without a certificate"},
 		{"RequireTLS without cert", Config{RequireTLS: true}, "configure one or clear RequireTLS"},
 		{"RequireTLS with cert", Config{TLSConfig: srvTLS, RequireTLS: true}, ""},
+		{"limits off", Config{MaxConnectionRatePerIP: Off, MaxMessageRatePerIP: Off, ReservedConnections: Off}, ""},
+		{"rate below Off", Config{MaxMessageRatePerIP: -2}, "MaxMessageRatePerIP is -2; set it to a number per minute, or to -1 for no limit"},
+		{"reserved all", Config{MaxConnections: 10, MaxConnectionsPerIP: 5, ReservedConnections: 10}, "ReservedConnections is 10; set it below MaxConnections (10)"},
+		{"per IP above network", Config{MaxConnectionsPerIP: 30, MaxConnectionsPerNetwork: 20}, "MaxConnectionsPerIP (30) is above MaxConnectionsPerNetwork (20)"},
+		{"negative session time", Config{MaxSessionTime: -time.Minute}, "MaxSessionTime is -1m0s"},
+		{"negative message time", Config{MaxMessageTime: -time.Minute}, "MaxMessageTime is -1m0s"},
+		{"negative junk", Config{MaxJunkCommands: -1}, "MaxJunkCommands is -1; set it to at least 1"},
+		{"soft above hard", Config{SoftErrorLimit: 30}, "SoftErrorLimit (30) is above HardErrorLimit (20)"},
 	}
 	for _, tc := range cases {
 		err := tc.cfg.Validate()
@@ -226,6 +234,16 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if d := (Config{}).WithDefaults(); d.MaxMessageBytes != 30<<20 || d.MaxRecipients != 50 || d.Addr != ":25" || d.Domain == "" {
 		t.Fatalf("defaults: %+v", d)
+	}
+	d := (Config{}).WithDefaults()
+	if d.MaxConnectionsPerIP != 20 || d.MaxConnectionsPerNetwork != 100 || d.ReservedConnections != 40 ||
+		d.MaxConnectionRatePerIP != 60 || d.MaxMessageRatePerIP != 120 || d.MaxSessionTime != 15*time.Minute ||
+		d.MaxMessageTime != 15*time.Minute || d.MaxJunkCommands != 100 || d.SoftErrorLimit != 10 ||
+		d.HardErrorLimit != 20 || d.ErrorDelay != time.Second {
+		t.Fatalf("abuse limit defaults: %+v", d)
+	}
+	if d := (Config{MaxConnections: 1000, MaxConnectionsPerIP: 20}).WithDefaults(); d.ReservedConnections != 200 {
+		t.Fatalf("ReservedConnections defaults to %d for 1000 connections, want 20%%", d.ReservedConnections)
 	}
 }
 
