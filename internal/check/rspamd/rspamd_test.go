@@ -8,32 +8,24 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/check/builtin/testmail"
 	"github.com/mailwiki/mailwiki/internal/check/rspamd"
 )
 
-// gtube is the Generic Test for Unsolicited Bulk Email
-// (https://spamassassin.apache.org/gtube/), which rspamd rejects.
-const gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+// gtube is the Generic Test for Unsolicited Bulk Email, which rspamd rejects.
+const gtube = testmail.GTUBE
 
 // realClient returns a Client for the rspamd that .ci/scanners.sh started,
 // or skips (fails under MAILWIKI_REQUIRE_SCANNERS=1) without one.
 func realClient(t *testing.T) *rspamd.Client {
 	t.Helper()
-	url := os.Getenv("MAILWIKI_TEST_RSPAMD_URL")
-	if url == "" {
-		msg := "MAILWIKI_TEST_RSPAMD_URL is not set: run eval \"$(bash .ci/scanners.sh start)\" for a real rspamd"
-		if os.Getenv("MAILWIKI_REQUIRE_SCANNERS") == "1" {
-			t.Fatal(msg + " (MAILWIKI_REQUIRE_SCANNERS=1)")
-		}
-		t.Skip(msg)
-	}
+	url := testmail.ScannerEnv(t, "MAILWIKI_TEST_RSPAMD_URL")
 	return &rspamd.Client{URL: url, Timeout: 10 * time.Second}
 }
 
