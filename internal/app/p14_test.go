@@ -90,11 +90,7 @@ func TestPromiseP14_ConfluenceOverHTTPSOnly(t *testing.T) {
 // (TLS 1.2 at least) and accepts mail over each.
 func TestPromiseP14_SMTPOffersSTARTTLSAndImplicitTLS(t *testing.T) {
 	t.Parallel()
-	certFile, keyFile, pool := testCert(t)
-	b := setup(t, func(c *config.Config) {
-		c.SMTP.TLSCertFile, c.SMTP.TLSKeyFile = certFile, keyFile
-		c.SMTP.ImplicitTLSListen = "127.0.0.1:0"
-	})
+	b, certFile, pool := setupTLS(t, nil)
 	want := certDER(t, certFile)
 	cfg := &tls.Config{ServerName: "mx.test", RootCAs: pool, MinVersion: tls.VersionTLS12}
 
@@ -121,11 +117,7 @@ func TestPromiseP14_SMTPOffersSTARTTLSAndImplicitTLS(t *testing.T) {
 // STARTTLS (530, RFC 3207 §4) and accepted after it.
 func TestPromiseP14_RequireTLS(t *testing.T) {
 	t.Parallel()
-	certFile, keyFile, pool := testCert(t)
-	b := setup(t, func(c *config.Config) {
-		c.SMTP.TLSCertFile, c.SMTP.TLSKeyFile = certFile, keyFile
-		c.SMTP.RequireTLS = true
-	})
+	b, _, pool := setupTLS(t, func(c *config.Config) { c.SMTP.RequireTLS = true })
 	plain, err := smtp.Dial(b.main.SMTPAddr())
 	if err != nil {
 		t.Fatal(err)
@@ -194,17 +186,13 @@ func TestPromiseP14_SwaksOverSTARTTLSWithTheDemoCertificate(t *testing.T) {
 // without restarting Main.
 func TestPromiseP14_ReplacedCertificateServedWithoutRestart(t *testing.T) {
 	t.Parallel()
-	certFile, keyFile, pool := testCert(t)
-	b := setup(t, func(c *config.Config) {
-		c.SMTP.TLSCertFile, c.SMTP.TLSKeyFile = certFile, keyFile
-		c.SMTP.ImplicitTLSListen = "127.0.0.1:0"
-	})
+	b, certFile, pool := setupTLS(t, nil)
 	oldDER := certDER(t, certFile)
 	newCert, newKey, newPool := testCert(t)
 	cfg := &tls.Config{ServerName: "mx.test", RootCAs: pool, MinVersion: tls.VersionTLS12}
 	checkServed(t, "before the renewal", implicitTLS(t, b.main.SMTPImplicitTLSAddr(), cfg), oldDER)
 
-	replaceFile(t, newKey, keyFile)
+	replaceFile(t, newKey, b.main.Config.SMTP.TLSKeyFile)
 	replaceFile(t, newCert, certFile)
 	want := certDER(t, certFile)
 	cfg.RootCAs = newPool

@@ -66,11 +66,7 @@ func writePEM(t *testing.T, path, kind string, der []byte) {
 // is installed, is published to the sandbox.
 func TestImplicitTLSListener(t *testing.T) {
 	t.Parallel()
-	certFile, keyFile, pool := testCert(t)
-	b := setup(t, func(c *config.Config) {
-		c.SMTP.TLSCertFile, c.SMTP.TLSKeyFile = certFile, keyFile
-		c.SMTP.ImplicitTLSListen = "127.0.0.1:0"
-	})
+	b, certFile, pool := setupTLS(t, nil)
 	addr := b.main.SMTPImplicitTLSAddr()
 	if addr == "" || addr == b.main.SMTPAddr() {
 		t.Fatalf("implicit TLS address %q (plain %q)", addr, b.main.SMTPAddr())
@@ -86,6 +82,22 @@ func TestImplicitTLSListener(t *testing.T) {
 	}
 	sendWithPython(t, py, addr, certFile)
 	waitTitle(t, b, "from smtplib over TLS")
+}
+
+// setupTLS starts Main as setup does, with a testCert certificate and an
+// implicit-TLS listener on 127.0.0.1:0; tweak, when not nil, changes the
+// configuration further. It returns the certificate's file and pool.
+func setupTLS(t *testing.T, tweak func(*config.Config)) (b *bundle, certFile string, pool *x509.CertPool) {
+	t.Helper()
+	certFile, keyFile, pool := testCert(t)
+	b = setup(t, func(c *config.Config) {
+		c.SMTP.TLSCertFile, c.SMTP.TLSKeyFile = certFile, keyFile
+		c.SMTP.ImplicitTLSListen = "127.0.0.1:0"
+		if tweak != nil {
+			tweak(c)
+		}
+	})
+	return b, certFile, pool
 }
 
 // sendOverTLS dials addr with TLS and sends msg with net/smtp.
