@@ -21,6 +21,8 @@ import (
 // page, saves, and mail to that address then lands under that parent. The
 // page has no serious or critical axe-core violation and writes no console
 // error; a malformed address is refused beside its field and saves nothing.
+// Choosing to publish spam with a label stores "spam": {"action": "mark"};
+// choosing secure senders explains how they are checked.
 // Set MAILWIKI_SHOTS_DIR to keep the screenshots (admin-page.png, -dark).
 func TestBrowserAdminPageConfiguresAnAddress(t *testing.T) {
 	axe := requireAdminBrowser(t)
@@ -48,10 +50,14 @@ func TestBrowserAdminPageConfiguresAnAddress(t *testing.T) {
 	tab.click("button", "Add sender")
 	tab.typeInto("textbox", "Secure sender 1", "@example.org")
 	tab.click("radio", "Everyone may send")
+	tab.click("radio", "Publish it with the label mailwiki-spam")
 	tab.click("button", "Save")
 	tab.waitFor("status", "Settings saved.")
 
 	saved := storedConfig(t, b.sandbox)
+	if saved.Spam.Action != mailwiki.SpamMark {
+		t.Errorf("saved spam action %q, want %q (publish with the label)", saved.Spam.Action, mailwiki.SpamMark)
+	}
 	want := mailwiki.AddressConfig{Address: "minutes@" + app.DemoDomain, SpaceKey: sandbox.DemoSpaceKey,
 		ParentID: parentID, ParentType: "page", ContentType: "page", TitleFormat: "{subject}"}
 	if !slices.Contains(saved.Addresses, want) || !slices.Equal(saved.Senders.Entries, []string{"@example.org"}) || saved.Senders.Mode != "everyone" {
@@ -81,6 +87,8 @@ func TestBrowserAdminPageConfiguresAnAddress(t *testing.T) {
 	tab.click("button", "Save")
 	tab.waitFor("alert", "Nothing was saved yet.")
 	tab.checkFieldError("textbox", "Address", "cannot be the part before the @")
+	tab.click("radio", "Only secure senders")
+	tab.waitFor("note", "A forged From address earns nothing.")
 	time.Sleep(500 * time.Millisecond) // a save, had one started, would be done
 	if after, _ := b.sandbox.AppProperty("mailwiki", "mailwiki-config"); !bytes.Equal(before, after) {
 		t.Errorf("a refused address changed the stored configuration: index %s, then %s", before, after)
@@ -91,6 +99,8 @@ func TestBrowserAdminPageConfiguresAnAddress(t *testing.T) {
 	// The same page in dark mode, for the eye and for axe's contrast rules.
 	dark := openAdminPage(t, adminURL, true)
 	dark.waitFor("button", "Edit address minutes@"+app.DemoDomain)
+	dark.click("radio", "Only secure senders") // the note's colours too
+	dark.waitFor("note", "A forged From address earns nothing.")
 	dark.checkAccessibility(axe)
 	dark.screenshot(filepath.Join(shots, "admin-page-dark.png"))
 	dark.checkConsole()

@@ -235,7 +235,8 @@ func (a *adminTab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // in selects, inside the app's iframe, the first element of that role whose
-// accessible name is name (for status and alert: whose text contains name).
+// accessible name is name (for status, alert and note: whose text contains
+// name).
 func (a *adminTab) in(role, name string) []chromedp.QueryOption {
 	a.t.Helper()
 	nodes, err := chromedp.Run(a.ctx, chromedp.Nodes(chromedp.ID(a.frame)))
@@ -263,9 +264,10 @@ const byRoleJS = `function (role, name) {
     radio: ["input[type=radio]", labelled],
     status: ["[role=status]", own],
     alert: ["[role=alert]", own],
+    note: ["[role=note]", own],
   };
   const [css, nameOf] = kinds[role];
-  const partial = role === "status" || role === "alert";
+  const partial = role === "status" || role === "alert" || role === "note";
   for (const el of doc.querySelectorAll(css)) {
     const n = nameOf(el);
     if (partial ? n.includes(name) : n === name) return el;

@@ -44,7 +44,7 @@ type AdminOptions struct {
 //	GET /admin/                 the page (embedded bundle, host script, CSP)
 //	GET /admin/assets/{file}    its scripts and styles
 //	GET /admin/api/config       {"config", "mailDomains", "limits"}
-//	PUT /admin/api/config       TenantConfig, both parts present → {"config"} or {"error", "fields"}
+//	PUT /admin/api/config       TenantConfig, addresses and senders present → {"config"} or {"error", "fields"}
 //	GET /admin/api/spaces       {"spaces": [{"id","key","name"}]}
 //	GET /admin/api/parents?space=KEY&q=text  {"parents": [{"id","title","type"}]}
 //
@@ -162,72 +162,6 @@ type errorBody struct {
 	Fields []mailwiki.FieldError `json:"fields,omitempty"`
 }
 
-func (a *admin) getConfig(w http.ResponseWriter, r *http.Request, tenantID string) {
-	cfg, domains, err := a.svc.Config(r.Context(), tenantID)
-	if err != nil {
-		a.fail(w, "config", tenantID, err, false)
-		return
-	}
-	if domains == nil {
-		domains = []string{}
-	}
-	writeJSON(w, http.StatusOK, struct {
-		Config      mailwiki.TenantConfig `json:"config"`
-		MailDomains []string              `json:"mailDomains"`
-		Limits      limitsBody            `json:"limits"`
-	}{wireConfig(cfg), domains, limitsBody{mailwiki.MaxAddresses, mailwiki.MaxSenderEntries}})
-}
-
-// configRequest is the body of a save. Every part is a pointer so that a
-// missing or null one is told apart from an empty one: a save replaces the
-// whole configuration, and a part left out must not erase what is stored.
-type configRequest struct {
-	Addresses *[]mailwiki.AddressConfig `json:"addresses"`
-	Senders   *struct {
-		Mode    *string   `json:"mode"`
-		Entries *[]string `json:"entries"`
-	} `json:"senders"`
-}
-
-const noConfiguration = "The request carries no configuration: send addresses and senders (an empty list removes every address)."
-
-// config returns the configuration the request carries, or a sentence
-// saying what is missing.
-func (c *configRequest) config() (mailwiki.TenantConfig, string) {
-	switch {
-	case c.Addresses == nil || c.Senders == nil:
-		return mailwiki.TenantConfig{}, noConfiguration
-	case c.Senders.Mode == nil || c.Senders.Entries == nil:
-		return mailwiki.TenantConfig{}, "The request's senders carry no mode or no entries: send both (an empty list of entries is allowed)."
-	}
-	return mailwiki.TenantConfig{
-		Addresses: *c.Addresses,
-		Senders:   mailwiki.SenderList{Mode: *c.Senders.Mode, Entries: *c.Senders.Entries},
-	}, ""
-}
-
-func (a *admin) putConfig(w http.ResponseWriter, r *http.Request, tenantID string) {
-	var req configRequest
-	status, msg := decodeJSON(w, r, &req)
-	cfg, missing := req.config()
-	if status == 0 && missing != "" {
-		status, msg = http.StatusBadRequest, missing
-	}
-	if status != 0 {
-		a.log.Info("admin: request refused", "route", "save", "tenant", tenantID, "status", status)
-		writeJSON(w, status, errorBody{Error: msg})
-		return
-	}
-	saved, err := a.svc.SaveConfig(r.Context(), tenantID, cfg)
-	if err != nil {
-		a.fail(w, "save", tenantID, err, true)
-		return
-	}
-	a.log.Info("admin: configuration saved", "tenant", tenantID,
-		"addresses", len(saved.Addresses), "senders", len(saved.Senders.Entries))
-	writeJSON(w, http.StatusOK, map[string]mailwiki.TenantConfig{"config": wireConfig(saved)})
-}
-
 func (a *admin) spaces(w http.ResponseWriter, r *http.Request, tenantID string) {
 	spaces, err := a.svc.Spaces(r.Context(), tenantID)
 	if err != nil {
@@ -280,17 +214,6 @@ func noSpaceSentence(key string) string {
 		return "There is no such space on this site (or mailwiki cannot see it)."
 	}
 	return fmt.Sprintf("There is no space %s on this site (or mailwiki cannot see it).", key)
-}
-
-// wireConfig returns cfg with empty lists as [] rather than null.
-func wireConfig(cfg mailwiki.TenantConfig) mailwiki.TenantConfig {
-	if cfg.Addresses == nil {
-		cfg.Addresses = []mailwiki.AddressConfig{}
-	}
-	if cfg.Senders.Entries == nil {
-		cfg.Senders.Entries = []string{}
-	}
-	return cfg
 }
 
 var unknownField = regexp.MustCompile(`unknown field "([^"]{1,100})"`)

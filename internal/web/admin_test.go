@@ -163,6 +163,9 @@ func TestAdminGetConfig(t *testing.T) {
 	if got.Config.Senders.Entries == nil {
 		t.Error("senders.entries is null, want []")
 	}
+	if got.Config.Spam.Action != mailwiki.SpamRefuse {
+		t.Errorf("spam.action = %q with none stored, want the default %q", got.Config.Spam.Action, mailwiki.SpamRefuse)
+	}
 	if len(got.MailDomains) != 1 || got.MailDomains[0] != "mail.example.com" {
 		t.Errorf("mailDomains = %v", got.MailDomains)
 	}
@@ -177,7 +180,7 @@ func TestAdminGetConfig(t *testing.T) {
 func TestAdminPutConfig(t *testing.T) {
 	t.Parallel()
 	b := setupAdmin(t)
-	body := `{"addresses":[{"address":"News@mail.example.com","spaceKey":"DOCS","contentType":"blogpost"}],"senders":{"mode":"secure","entries":["@example.com"]}}`
+	body := `{"addresses":[{"address":"News@mail.example.com","spaceKey":"DOCS","contentType":"blogpost"}],"senders":{"mode":"secure","entries":["@example.com"]},"spam":{"action":"mark"}}`
 	var got struct {
 		Config mailwiki.TenantConfig `json:"config"`
 	}
@@ -188,8 +191,29 @@ func TestAdminPutConfig(t *testing.T) {
 	if a := got.Config.Addresses; len(a) != 1 || a[0].Address != "news@mail.example.com" || a[0].TitleFormat != "{subject}" {
 		t.Errorf("saved = %+v", got.Config)
 	}
+	if got.Config.Spam.Action != mailwiki.SpamMark {
+		t.Errorf("saved spam.action = %q, want %q", got.Config.Spam.Action, mailwiki.SpamMark)
+	}
 	if c := b.fake.Calls(); len(c) != 1 || c[0] != "SaveConfig t1" {
 		t.Errorf("calls = %v", c)
+	}
+}
+
+// TestAdminPutWithoutSpamKeepsIt: a save from a page older than the spam
+// setting (no "spam" part) keeps the stored action rather than resetting it.
+func TestAdminPutWithoutSpamKeepsIt(t *testing.T) {
+	t.Parallel()
+	b := setupAdmin(t)
+	b.fake.cfg.Spam.Action = mailwiki.SpamMark
+	var got struct {
+		Config mailwiki.TenantConfig `json:"config"`
+	}
+	resp := b.call(t, "PUT", "/admin/api/config", "good", strings.NewReader(`{"addresses":[],"senders":{"mode":"everyone","entries":[]}}`), &got)
+	if resp.StatusCode != 200 || got.Config.Spam.Action != mailwiki.SpamMark {
+		t.Fatalf("got %d, spam.action %q; want 200 and the stored %q", resp.StatusCode, got.Config.Spam.Action, mailwiki.SpamMark)
+	}
+	if c := b.fake.Calls(); strings.Join(c, "|") != "Config t1|SaveConfig t1" {
+		t.Errorf("calls = %v, want the stored configuration read, then the save", c)
 	}
 }
 
@@ -278,7 +302,7 @@ func TestAdminSaveErrors(t *testing.T) {
 			b := setupAdmin(t)
 			b.fake.err = tt.err
 			var e apiError
-			resp := b.call(t, "PUT", "/admin/api/config", "good", strings.NewReader(`{"addresses":[],"senders":{"mode":"everyone","entries":[]}}`), &e)
+			resp := b.call(t, "PUT", "/admin/api/config", "good", strings.NewReader(`{"addresses":[],"senders":{"mode":"everyone","entries":[]},"spam":{"action":"refuse"}}`), &e)
 			if resp.StatusCode != tt.status || !strings.Contains(e.Error, tt.wantError) || len(e.Fields) != tt.wantFields {
 				t.Errorf("got %d %+v, want %d with %q and %d fields", resp.StatusCode, e, tt.status, tt.wantError, tt.wantFields)
 			}
@@ -335,6 +359,9 @@ func TestAdminRefusesBadBodies(t *testing.T) {
 		{"null entries", `{"addresses":[],"senders":{"mode":"everyone","entries":null}}`, 400, "no mode or no entries"},
 		{"null mode", `{"addresses":[],"senders":{"mode":null,"entries":[]}}`, 400, "no mode or no entries"},
 		{"unknown senders field", `{"addresses":[],"senders":{"mode":"everyone","entries":[],"list":[]}}`, 400, `unknown field "list"`},
+		{"empty spam", `{"addresses":[],"senders":{"mode":"everyone","entries":[]},"spam":{}}`, 400, "spam setting carries no action"},
+		{"null spam action", `{"addresses":[],"senders":{"mode":"everyone","entries":[]},"spam":{"action":null}}`, 400, "spam setting carries no action"},
+		{"unknown spam field", `{"addresses":[],"senders":{"mode":"everyone","entries":[]},"spam":{"action":"mark","score":5}}`, 400, `unknown field "score"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -358,7 +385,7 @@ func TestAdminPutEmptyConfig(t *testing.T) {
 	var got struct {
 		Config mailwiki.TenantConfig `json:"config"`
 	}
-	resp := b.call(t, "PUT", "/admin/api/config", "good", strings.NewReader(`{"addresses":[],"senders":{"mode":"everyone","entries":[]}}`), &got)
+	resp := b.call(t, "PUT", "/admin/api/config", "good", strings.NewReader(`{"addresses":[],"senders":{"mode":"everyone","entries":[]},"spam":{"action":"refuse"}}`), &got)
 	if resp.StatusCode != 200 || got.Config.Addresses == nil || len(got.Config.Addresses) != 0 {
 		t.Fatalf("an explicit empty configuration: %d %+v", resp.StatusCode, got.Config)
 	}

@@ -1,7 +1,7 @@
 // One receiving address: its summary line and, when expanded, its form.
 import { useEffect, useState } from "preact/hooks";
 import type { AddressConfig, Api, Parent, Space } from "./api";
-import { Button, describedBy, Field, FieldError, inputAria } from "./components";
+import { Button, describedBy, Field, FieldError, inputAria, RadioGroup } from "./components";
 import { BLOGPOST, PAGE, previewTitle, splitAddress, type Errors } from "./model";
 
 export interface AddressProps {
@@ -199,27 +199,18 @@ function ContentTypeField(p: FieldProps) {
   const choose = (ct: string) =>
     p.onChange(ct === BLOGPOST ? { contentType: ct, parentId: "", parentType: "" } : { contentType: ct });
   return (
-    <fieldset class="field fieldset" aria-describedby={describedBy(p.error && name + "-error")}>
-      <legend class="label">Publish as</legend>
-      <div class="radios">
-        <label class="radio">
-          <input id={name} type="radio" name={name} value={PAGE} checked={p.value.contentType !== BLOGPOST} onChange={() => choose(PAGE)} />
-          Page
-        </label>
-        <label class="radio">
-          <input
-            id={name + "-blogpost"}
-            type="radio"
-            name={name}
-            value={BLOGPOST}
-            checked={p.value.contentType === BLOGPOST}
-            onChange={() => choose(BLOGPOST)}
-          />
-          Blog post
-        </label>
-      </div>
-      <FieldError id={name + "-error"} message={p.error} />
-    </fieldset>
+    <RadioGroup
+      name={name}
+      legend="Publish as"
+      value={p.value.contentType === BLOGPOST ? BLOGPOST : PAGE}
+      onChange={choose}
+      options={[
+        { id: name, value: PAGE, label: "Page" },
+        { id: name + "-blogpost", value: BLOGPOST, label: "Blog post" },
+      ]}
+      errorId={name + "-error"}
+      error={p.error}
+    />
   );
 }
 

@@ -16,6 +16,7 @@ import {
   type Errors,
 } from "./model";
 import { SendersEditor } from "./SendersEditor";
+import { SpamEditor } from "./SpamEditor";
 
 interface Loaded {
   saved: TenantConfig;
@@ -260,6 +261,12 @@ export function App({ api }: { api: Api }) {
         onRemove={removeSender}
       />
 
+      <SpamEditor
+        value={draft.spam}
+        errors={errors}
+        onAction={(action) => edit((d) => ({ ...d, spam: { action } }), "spam.action")}
+      />
+
       <div class="save-bar">
         <Button appearance="primary" type="submit" disabled={saving} aria-describedby={dirty ? "dirty-note" : undefined}>
           {saving ? "Saving…" : "Save"}
@@ -312,6 +319,7 @@ function where(path: string): string {
   if (m) return `Secure sender ${+m[1] + 1}`;
   if (path === "senders.entries") return "Secure senders";
   if (path === "senders.mode") return "Who may send";
+  if (path === "spam.action") return "Spam";
   if (path === "addresses") return "Addresses";
   return path;
 }

@@ -1,6 +1,6 @@
 // The secure sender list: its mode and its entries, one per row.
 import type { SenderList } from "./api";
-import { Button, describedBy, FieldError, InfoIcon } from "./components";
+import { Button, describedBy, FieldError, InfoIcon, RadioGroup } from "./components";
 import { EVERYONE, SECURE, type Errors } from "./model";
 
 export interface SendersProps {
@@ -20,43 +20,27 @@ export function SendersEditor(p: SendersProps) {
   return (
     <section class="section" aria-labelledby="senders-title">
       <h2 id="senders-title">Secure senders</h2>
-      <fieldset class="field fieldset" aria-describedby={describedBy(modeErr && "senders-mode-error")}>
-        <legend class="label">Who may send to your addresses</legend>
-        <div class="radios">
-          <label class="radio">
-            <input
-              id="senders-mode-everyone"
-              type="radio"
-              name="senders-mode"
-              value={EVERYONE}
-              checked={p.value.mode !== SECURE}
-              onChange={() => p.onMode(EVERYONE)}
-            />
-            Everyone may send
-          </label>
-          <label class="radio">
-            <input
-              id="senders-mode-secure"
-              type="radio"
-              name="senders-mode"
-              value={SECURE}
-              checked={p.value.mode === SECURE}
-              onChange={() => p.onMode(SECURE)}
-            />
-            Only secure senders
-          </label>
-        </div>
-        <FieldError id="senders-mode-error" message={modeErr} />
-      </fieldset>
+      <RadioGroup
+        name="senders-mode"
+        legend="Who may send to your addresses"
+        value={p.value.mode === SECURE ? SECURE : EVERYONE}
+        onChange={p.onMode}
+        options={[
+          { id: "senders-mode-everyone", value: EVERYONE, label: "Everyone may send" },
+          { id: "senders-mode-secure", value: SECURE, label: "Only secure senders" },
+        ]}
+        errorId="senders-mode-error"
+        error={modeErr}
+      />
       {p.value.mode === SECURE && (
-        <div id="senders-not-enforced" class="message message-warning" role="note">
+        <div id="senders-enforced" class="message message-info" role="note">
           <InfoIcon />
           <div>
-            <p class="message-title">Not enforced yet</p>
+            <p class="message-title">How secure senders are checked</p>
             <p>
-              This version of mailwiki keeps the list but still publishes mail from every sender. Refusing other
-              senders needs sender authentication (SPF, DKIM, DMARC), so that a forged sender gets no privilege; it
-              comes with the next release.
+              A message gets through only when its From address is on this list and the sender's domain proves the
+              message is theirs, with SPF or DKIM. A forged From address earns nothing. Your senders' domains must have
+              SPF or DKIM set up. Other mail is refused during delivery, and the sender is told why.
             </p>
           </div>
         </div>

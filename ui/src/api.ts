@@ -15,9 +15,14 @@ export interface SenderList {
   entries: string[];
 }
 
+export interface SpamSettings {
+  action: string; // "refuse" | "mark"
+}
+
 export interface TenantConfig {
   addresses: AddressConfig[];
   senders: SenderList;
+  spam: SpamSettings;
 }
 
 export interface Limits {

@@ -87,6 +87,40 @@ export function Field(props: {
   );
 }
 
+export interface RadioOption {
+  id: string;
+  value: string;
+  label: ComponentChildren;
+}
+
+/** A labelled group of radio buttons (fieldset and legend), with its error. */
+export function RadioGroup(p: {
+  name: string;
+  legend: string;
+  options: RadioOption[];
+  value: string;
+  onChange(value: string): void;
+  errorId: string;
+  error?: string;
+  helpId?: string;
+  stacked?: boolean;
+}) {
+  return (
+    <fieldset class="field fieldset" aria-describedby={describedBy(p.error && p.errorId, p.helpId)}>
+      <legend class="label">{p.legend}</legend>
+      <div class={p.stacked ? "radios radios-stacked" : "radios"}>
+        {p.options.map((o) => (
+          <label key={o.value} class="radio">
+            <input id={o.id} type="radio" name={p.name} value={o.value} checked={p.value === o.value} onChange={() => p.onChange(o.value)} />
+            {o.label}
+          </label>
+        ))}
+      </div>
+      <FieldError id={p.errorId} message={p.error} />
+    </fieldset>
+  );
+}
+
 /** aria attributes of an input whose Field has help and/or an error. */
 export function inputAria(id: string, hasHelp: boolean, error?: string) {
   return {

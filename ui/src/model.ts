@@ -7,6 +7,8 @@ export const PAGE = "page";
 export const BLOGPOST = "blogpost";
 export const EVERYONE = "everyone";
 export const SECURE = "secure";
+export const REFUSE = "refuse";
+export const MARK = "mark";
 
 /** Field errors by JSON path ("addresses[2].spaceKey"). */
 export type Errors = Record<string, string>;
@@ -22,6 +24,7 @@ export function normalize(c: TenantConfig | null | undefined): TenantConfig {
       titleFormat: a.titleFormat ?? "{subject}",
     })),
     senders: { mode: c?.senders?.mode || EVERYONE, entries: [...(c?.senders?.entries ?? [])] },
+    spam: { action: c?.spam?.action || REFUSE },
   };
 }
 
@@ -42,6 +45,7 @@ export function toWire(c: TenantConfig): TenantConfig {
       return w;
     }),
     senders: { mode: c.senders.mode, entries: c.senders.entries.map((e) => e.trim().toLowerCase()) },
+    spam: { action: c.spam.action },
   };
 }
 
@@ -128,6 +132,7 @@ export function inputId(path: string): string {
   if (m) return `sender-${m[1]}`;
   if (path === "senders.mode") return "senders-mode-everyone";
   if (path === "senders.entries") return "senders-add";
+  if (path === "spam.action") return "spam-action-refuse";
   if (path === "addresses") return "addresses-add";
   m = /^addresses\[(\d+)\]/.exec(path);
   if (m) return `addr-${m[1]}-address`;
