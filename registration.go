@@ -75,7 +75,8 @@ type TenantStore interface {
 	// TenantByHash returns the tenant owning an address hash (any of sums,
 	// one per hash key), or an ENOTFOUND *Error.
 	TenantByHash(ctx context.Context, kind string, sums []KeyedHash) (string, error)
-	// HasHash reports whether the tenant owns a hash of the kind among sums.
+	// HasHash reports whether the tenant owns a hash of the kind among sums;
+	// with no sums, whether it owns any hash of the kind.
 	HasHash(ctx context.Context, tenantID, kind string, sums []KeyedHash) (bool, error)
 	// HashKeyIDs lists the tenant's hash key ids in use (for rotation).
 	HashKeyIDs(ctx context.Context, tenantID string) ([]string, error)

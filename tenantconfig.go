@@ -55,6 +55,14 @@ type SpamSettings struct {
 	Action string `json:"action"` // SpamRefuse (default) or SpamMark
 }
 
+// Normalized returns a normalized copy of c's door settings and addresses.
+func (c TenantConfig) Normalized() TenantConfig {
+	c.Addresses = append([]AddressConfig(nil), c.Addresses...)
+	c.Senders.Entries = append([]string(nil), c.Senders.Entries...)
+	c.Normalize()
+	return c
+}
+
 // Policy returns the door settings c gives (c normalized).
 func (c TenantConfig) Policy() Policy {
 	return Policy{SecureOnly: c.Senders.Mode == SendersSecureOnly, SpamAction: c.Spam.Action}

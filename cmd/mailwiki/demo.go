@@ -25,6 +25,8 @@ func demo(ctx context.Context, args []string) error {
 	sandboxURL := fs.String("sandbox-url", "", "use an already running sandbox at this base URL (e.g. http://127.0.0.1:8090/wiki) instead of starting one")
 	noSample := fs.Bool("no-sample", false, "do not send the sample message at start")
 	hosted := fs.Bool("connect", false, "install mailwiki into the sandbox as an Atlassian Connect app (the hosted mode) and configure it there")
+	rspamdURL := fs.String("rspamd-url", app.DemoRspamdURL, "rspamd's HTTP address; used when it answers, else the built-in spam check (GTUBE only)")
+	clamdAddr := fs.String("clamd-addr", app.DemoClamdAddr, "clamd's address (host:port or unix:///path); used when it answers, else the built-in malware check (EICAR only)")
 	forgeApp := fs.Bool("forge", false, "install mailwiki into the sandbox as a Forge app (Forge Remote: the sandbox plays Forge) and configure it there")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -36,6 +38,9 @@ func demo(ctx context.Context, args []string) error {
 	clientTLS, err := app.DemoTLS(&cfg, *smtpsAddr, time.Now())
 	if err != nil {
 		return err
+	}
+	for _, line := range app.DemoScanners(ctx, &cfg, *rspamdURL, *clamdAddr) {
+		fmt.Fprintln(os.Stderr, "checks: "+line)
 	}
 	if *hosted && *forgeApp {
 		return fmt.Errorf("choose --connect or --forge, not both")

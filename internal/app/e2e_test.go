@@ -138,13 +138,7 @@ func TestOversizeRefusedLeavesNothing(t *testing.T) {
 	if !isReply(err, 552, "5.3.4") {
 		t.Fatalf("oversize message: err = %v, want 552 5.3.4", err)
 	}
-	if n := app.CountFiles(t, filepath.Join(b.dataDir, "spool")); n != 0 {
-		t.Fatalf("spool holds %d file(s) after a refused message", n)
-	}
-	time.Sleep(300 * time.Millisecond)
-	if n := len(b.sandbox.Pages(sandbox.DemoSpaceKey)); n != 0 {
-		t.Fatalf("%d page(s) published from a refused message", n)
-	}
+	assertNothingKept(t, b, "Too big")
 }
 
 // TestUnknownRecipientRefused: RCPT to an address no tenant routes gets 550 5.1.1.
@@ -174,7 +168,11 @@ func TestUnknownRecipientRefused(t *testing.T) {
 func TestUnconvertibleMessageStillPublished(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	raw := " This first line is indented, so no header can be read.\r\nsecret-ish words\r\n\r\nand a body\r\n"
+	// An HTML body nested deeper than the converter follows (500 elements):
+	// the page is the text fallback with the original attached. (A message
+	// whose header cannot be read at all is refused at the door instead.)
+	raw := "From: alice@example.org\r\nTo: " + app.DemoAddress + "\r\nSubject: Deep\r\nContent-Type: text/html\r\n\r\n" +
+		strings.Repeat("<div>", 600) + "secret-ish words" + strings.Repeat("</div>", 600) + "\r\n"
 	if err := send(t, b.main.SMTPAddr(), app.DemoAddress, []byte(raw)); err != nil {
 		t.Fatal(err)
 	}

@@ -79,10 +79,11 @@ func twoSites(t *testing.T) (*hostedBundle, *sandbox.Sandbox, string) {
 	return h, sbB, siteB
 }
 
-// TestUninstallSparesAnotherSitesMail: a message for both sites waits
-// (both answer 503); site A uninstalls, which crypto-shreds A's key. The
-// message was not A's alone, so it is not wrapped by A's key: B still
-// gets its page.
+// TestUninstallSparesAnotherSitesMail: a message for both sites is taken
+// in two transactions (the door answers the second site's recipient 452
+// 4.5.3, and the client sends it again on its own, as an MTA does), each
+// wrapped by its own site's key. Both wait (both sites answer 503); site A
+// uninstalls, which crypto-shreds A's key: B still gets its page.
 func TestUninstallSparesAnotherSitesMail(t *testing.T) {
 	t.Parallel()
 	h, sbB, _ := twoSites(t)
@@ -90,8 +91,13 @@ func TestUninstallSparesAnotherSitesMail(t *testing.T) {
 	sbB.FailNext(http.StatusServiceUnavailable, 1000, 0)
 	to := []string{"docs@demo.mailwiki.test", "team-b@demo.mailwiki.test"}
 	msg := "From: alice@example.org\r\nTo: " + strings.Join(to, ", ") + "\r\nSubject: For both sites\r\n\r\nHello.\r\n"
-	if err := smtp.SendMail(h.main.SMTPAddr(), nil, "alice@example.org", to, []byte(msg)); err != nil {
-		t.Fatal(err)
+	if err := smtp.SendMail(h.main.SMTPAddr(), nil, "alice@example.org", to, []byte(msg)); !isReply(err, 452, "4.5.3") {
+		t.Fatalf("one transaction for two sites: %v, want 452 4.5.3 for the second", err)
+	}
+	for _, rcpt := range to {
+		if err := smtp.SendMail(h.main.SMTPAddr(), nil, "alice@example.org", []string{rcpt}, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h.waitLog(t, `"msg":"delivery deferred"`)
 	h.uninstall(t)

@@ -25,19 +25,29 @@ func (h smtpHandler) Deliver(ctx context.Context, env *mailwiki.Envelope, body i
 // certs, nil without smtp.tls_cert_file, serves the TLS certificate.
 func smtpConfig(c config.SMTP, door mailwiki.Check, certs *tlscert.Reloader) smtpd.Config {
 	cfg := smtpd.Config{
-		Addr:                c.Listen,
-		Domain:              c.Domain,
-		MaxMessageBytes:     c.MaxMessageBytes,
-		MaxRecipients:       c.MaxRecipients,
-		MaxLineLength:       c.MaxLineLength,
-		ReadTimeout:         c.ReadTimeout,
-		WriteTimeout:        c.WriteTimeout,
-		DataTimeout:         c.DataTimeout,
-		MaxConnections:      c.MaxConnections,
-		MaxConnectionsPerIP: c.MaxConnectionsPerIP,
-		ImplicitTLSAddr:     c.ImplicitTLSListen,
-		RequireTLS:          c.RequireTLS,
-		Door:                door,
+		Addr:                     c.Listen,
+		Domain:                   c.Domain,
+		MaxMessageBytes:          c.MaxMessageBytes,
+		MaxRecipients:            c.MaxRecipients,
+		MaxLineLength:            c.MaxLineLength,
+		ReadTimeout:              c.ReadTimeout,
+		WriteTimeout:             c.WriteTimeout,
+		DataTimeout:              c.DataTimeout,
+		MaxConnections:           c.MaxConnections,
+		MaxConnectionsPerIP:      c.MaxConnectionsPerIP,
+		ImplicitTLSAddr:          c.ImplicitTLSListen,
+		RequireTLS:               c.RequireTLS,
+		MaxConnectionsPerNetwork: c.MaxConnectionsPerNetwork,
+		ReservedConnections:      c.ReservedConnections,
+		MaxConnectionRatePerIP:   c.MaxConnectionRatePerIP,
+		MaxMessageRatePerIP:      c.MaxMessageRatePerIP,
+		MaxSessionTime:           c.MaxSessionTime,
+		MaxMessageTime:           c.MaxMessageTime,
+		MaxJunkCommands:          c.MaxJunkCommands,
+		SoftErrorLimit:           c.SoftErrorLimit,
+		HardErrorLimit:           c.HardErrorLimit,
+		ErrorDelay:               c.ErrorDelay,
+		Door:                     door,
 	}
 	if certs != nil {
 		cfg.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
@@ -62,12 +72,15 @@ func (m *Main) openCerts() (*tlscert.Reloader, error) {
 	return certs, nil
 }
 
-// startSMTP builds the SMTP server with its door (today the recipient lookup
-// alone) and opens its listeners: smtp.listen and, when set,
+// startSMTP builds the SMTP server with its door (see door.go) and opens
+// its listeners: smtp.listen and, when set,
 // smtp.implicit_tls_listen.
 func (m *Main) startSMTP(tenants mailwiki.TenantService) error {
-	acc := &pipeline.Acceptor{Spool: m.messageStore(), Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger}
-	door := mailwiki.Checks{smtpd.RecipientCheck(acc.Recipient)}
+	acc := m.acceptor(tenants)
+	door, err := m.door(acc)
+	if err != nil {
+		return err
+	}
 	certs, err := m.openCerts()
 	if err != nil {
 		return err

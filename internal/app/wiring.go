@@ -60,6 +60,8 @@ func declaredTenants(in []config.Tenant) []tenant.Declared {
 				AllowInsecureHTTP: t.AllowInsecureHTTP},
 			Email: t.Email, APIToken: t.APIToken.Value, PersonalAccessToken: t.PersonalAccessToken.Value,
 		}
+		door := t.DoorConfig()
+		d.Senders, d.Spam = door.Senders, door.Spam
 		if d.Tenant.Flavor == "" {
 			d.Tenant.Flavor = mailwiki.FlavorCloud
 		}

@@ -27,6 +27,7 @@ type Config struct {
 	Forge     Forge     `yaml:"forge"`
 	Retention Retention `yaml:"retention"`
 	Notify    Notify    `yaml:"notify"`
+	Checks    Checks    `yaml:"checks"`
 }
 
 // Notify configures the notifications sent to a sender whose message is
@@ -64,6 +65,28 @@ type SMTP struct {
 	// RequireTLS refuses MAIL on a connection that has not negotiated TLS
 	// (530 5.7.0, RFC 3207 §4); needs the certificate.
 	RequireTLS bool `yaml:"require_tls"`
+	// Abuse limits (see internal/smtpd's package documentation); zero
+	// takes the SMTP server's default.
+	// cap per client network (IPv4 /24, IPv6 /64).
+	MaxConnectionsPerNetwork int `yaml:"max_connections_per_network"`
+	// slots kept for networks holding fewer than 2 connections; default 20% of max_connections; -1: none.
+	ReservedConnections int `yaml:"reserved_connections"`
+	// connections a minute per client IP (421 4.7.0 over it); -1: unlimited.
+	MaxConnectionRatePerIP int `yaml:"max_connection_rate_per_ip"`
+	// messages (MAIL) a minute per client IP (451 4.7.1 over it); -1: unlimited.
+	MaxMessageRatePerIP int `yaml:"max_message_rate_per_ip"`
+	// longest SMTP session (421 4.4.2 after it; a message in progress finishes).
+	MaxSessionTime time.Duration `yaml:"max_session_time"`
+	// longest time to receive one message.
+	MaxMessageTime time.Duration `yaml:"max_message_time"`
+	// NOOP, RSET, VRFY, HELP... per session before each counts as an error.
+	MaxJunkCommands int `yaml:"max_junk_commands"`
+	// errors per session after which each reply waits error_delay.
+	SoftErrorLimit int `yaml:"soft_error_limit"`
+	// errors per session after which the session is closed (421 4.7.0).
+	HardErrorLimit int `yaml:"hard_error_limit"`
+	// the tarpit delay past soft_error_limit.
+	ErrorDelay time.Duration `yaml:"error_delay"`
 }
 
 // HTTP configures health, readiness and metrics.
@@ -121,6 +144,18 @@ type Tenant struct {
 	PersonalAccessToken Secret    `yaml:"personal_access_token"`
 	AllowInsecureHTTP   bool      `yaml:"allow_insecure_http"` // only for a local sandbox
 	Addresses           []Address `yaml:"addresses"`
+	// Senders is the site's secure sender list (mode everyone or secure;
+	// entries name@domain, @domain, .domain) and SpamAction what becomes
+	// of spam (refuse, the default, or mark), as a site administrator
+	// sets them on the admin page for installed sites.
+	Senders    SenderList `yaml:"senders"`
+	SpamAction string     `yaml:"spam_action"`
+}
+
+// SenderList is a declared tenant's secure sender list.
+type SenderList struct {
+	Mode    string   `yaml:"mode"`
+	Entries []string `yaml:"entries"`
 }
 
 // Address routes one recipient address to a space.
@@ -157,5 +192,6 @@ func Default() Config {
 		Hosted:    defaultHosted(),
 		Connect:   defaultConnect(),
 		Forge:     defaultForge(),
+		Checks:    defaultChecks(),
 	}
 }

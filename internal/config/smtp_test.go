@@ -28,6 +28,16 @@ func TestSMTPDefaultsAreTheServers(t *testing.T) {
 		{"max_connections_per_ip", got.MaxConnectionsPerIP, want.MaxConnectionsPerIP},
 		{"implicit_tls_listen", got.ImplicitTLSListen, want.ImplicitTLSAddr},
 		{"require_tls", got.RequireTLS, want.RequireTLS},
+		{"max_connections_per_network", got.MaxConnectionsPerNetwork, want.MaxConnectionsPerNetwork},
+		{"reserved_connections", got.ReservedConnections, smtpd.DefaultConfig().ReservedConnections}, // 0: a share of max_connections
+		{"max_connection_rate_per_ip", got.MaxConnectionRatePerIP, want.MaxConnectionRatePerIP},
+		{"max_message_rate_per_ip", got.MaxMessageRatePerIP, want.MaxMessageRatePerIP},
+		{"max_session_time", got.MaxSessionTime, want.MaxSessionTime},
+		{"max_message_time", got.MaxMessageTime, want.MaxMessageTime},
+		{"max_junk_commands", got.MaxJunkCommands, want.MaxJunkCommands},
+		{"soft_error_limit", got.SoftErrorLimit, want.SoftErrorLimit},
+		{"hard_error_limit", got.HardErrorLimit, want.HardErrorLimit},
+		{"error_delay", got.ErrorDelay, want.ErrorDelay},
 	}
 	for _, p := range pairs {
 		if p.got != p.want {

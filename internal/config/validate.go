@@ -3,6 +3,7 @@ package config
 import (
 	"crypto/tls"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -11,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mailwiki/mailwiki"
 )
 
 var (
@@ -65,6 +68,7 @@ func (c Config) validate() []error {
 	errs = append(errs, c.Hosted.validate(installed)...)
 	errs = append(errs, c.Connect.validate()...)
 	errs = append(errs, c.Forge.validate()...)
+	errs = append(errs, c.Checks.validate()...)
 	return errs
 }
 
@@ -99,6 +103,24 @@ func (s SMTP) validate() []error {
 	}
 	if s.MaxConnections < 1 || s.MaxConnectionsPerIP < 1 || s.MaxConnectionsPerIP > s.MaxConnections {
 		add("smtp.max_connections (%d) and smtp.max_connections_per_ip (%d) must be at least 1, per IP not above the total", s.MaxConnections, s.MaxConnectionsPerIP)
+	}
+	for key, v := range map[string]int{"max_connections_per_network": s.MaxConnectionsPerNetwork, "max_junk_commands": s.MaxJunkCommands,
+		"soft_error_limit": s.SoftErrorLimit, "hard_error_limit": s.HardErrorLimit} {
+		if v < 1 {
+			add("smtp.%s = %d: choose at least 1", key, v)
+		}
+	}
+	for key, v := range map[string]int{"reserved_connections": s.ReservedConnections, "max_connection_rate_per_ip": s.MaxConnectionRatePerIP,
+		"max_message_rate_per_ip": s.MaxMessageRatePerIP} {
+		if v < -1 {
+			add("smtp.%s = %d: choose a number, 0 for the default, or -1 for none", key, v)
+		}
+	}
+	if s.SoftErrorLimit > s.HardErrorLimit {
+		add("smtp.soft_error_limit (%d) is above smtp.hard_error_limit (%d): lower it", s.SoftErrorLimit, s.HardErrorLimit)
+	}
+	if !durationOK(s.MaxSessionTime) || !durationOK(s.MaxMessageTime) || !durationOK(s.ErrorDelay) {
+		add("smtp.max_session_time, smtp.max_message_time and smtp.error_delay must be durations between 1ns and 24h (defaults 15m, 15m, 1s)")
 	}
 	if s.RequireTLS && s.TLSCertFile == "" {
 		add("smtp.require_tls needs a certificate: set smtp.tls_cert_file and smtp.tls_key_file (PEM), or set require_tls to false")
@@ -195,5 +217,21 @@ func (t Tenant) validate() []error {
 			add("address %s: space %q is not a Confluence space key (letters and digits, e.g. DOCS)", a.Address, a.Space)
 		}
 	}
+	var ve *mailwiki.ValidationError
+	door := t.DoorConfig()
+	if errors.As(door.Validate(nil), &ve) {
+		for _, f := range ve.Fields {
+			add("%s: %s", strings.Replace(f.Field, "spam.action", "spam_action", 1), f.Message)
+		}
+	}
 	return errs
+}
+
+// DoorConfig is the tenant's secure sender list and spam action as a
+// normalized mailwiki.TenantConfig (addresses left out).
+func (t Tenant) DoorConfig() mailwiki.TenantConfig {
+	c := mailwiki.TenantConfig{Senders: mailwiki.SenderList{Mode: t.Senders.Mode, Entries: append([]string(nil), t.Senders.Entries...)},
+		Spam: mailwiki.SpamSettings{Action: t.SpamAction}}
+	c.Normalize()
+	return c
 }

@@ -137,8 +137,9 @@ func (h *Hosted) Tenant(ctx context.Context, id string) (mailwiki.Tenant, error)
 
 // Policy returns the tenant's door settings: a declared tenant's from the
 // configuration file, an installed one's from its site's configuration
-// (cached like Route's reads). An unreadable configuration is temporary:
-// the door answers 4xx rather than guess a secure-only site's settings.
+// (cached like Route's reads). An unreadable configuration is temporary
+// for a site with a secure sender list (the door answers 4xx rather than
+// guess), and the default settings (everyone, spam refused) otherwise.
 func (h *Hosted) Policy(ctx context.Context, id string) (mailwiki.Policy, error) {
 	if h.Declared != nil {
 		if p, err := h.Declared.Policy(ctx, id); err == nil {
@@ -150,10 +151,18 @@ func (h *Hosted) Policy(ctx context.Context, id string) (mailwiki.Policy, error)
 		return mailwiki.Policy{}, err
 	}
 	cfg, err := h.Configs.Config(ctx, t)
-	if err != nil {
-		return mailwiki.Policy{}, temporary(err, "the site's mailwiki configuration could not be read")
+	if err == nil {
+		return cfg.Policy(), nil
 	}
-	return cfg.Policy(), nil
+	// The site cannot be read (down, or a Forge token lapsed). A site
+	// without a secure sender list cannot be secure-only (Validate
+	// refuses an empty list): its mail is taken with the default settings
+	// and waits in the queue like any other, rather than being deferred.
+	if listed, herr := h.Store.HasHash(ctx, id, mailwiki.HashSender, nil); herr == nil && !listed {
+		h.Logger.Warn("site configuration unreadable; door settings default (no secure sender list)", "tenant", id, "err", err)
+		return mailwiki.TenantConfig{}.Normalized().Policy(), nil
+	}
+	return mailwiki.Policy{}, temporary(err, "the site's mailwiki configuration could not be read")
 }
 
 // IsSecureSender matches the candidate entries of addr (SenderCandidates)

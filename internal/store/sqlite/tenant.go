@@ -136,6 +136,14 @@ func (s *DB) TenantByHash(ctx context.Context, kind string, sums []mailwiki.Keye
 
 // HasHash reports whether the tenant owns one of sums.
 func (s *DB) HasHash(ctx context.Context, tenantID, kind string, sums []mailwiki.KeyedHash) (bool, error) {
+	if len(sums) == 0 {
+		var n int
+		err := s.SQL.QueryRowContext(ctx, `SELECT count(*) FROM mailwiki_tenant_hash WHERE tenant_id = ? AND kind = ?`, tenantID, kind).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("sqlite: look up hashes: %w", err)
+		}
+		return n > 0, nil
+	}
 	for _, h := range sums {
 		var n int
 		err := s.SQL.QueryRowContext(ctx, `SELECT count(*) FROM mailwiki_tenant_hash WHERE tenant_id = ? AND kind = ? AND key_id = ? AND sum = ?`,

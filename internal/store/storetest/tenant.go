@@ -97,7 +97,8 @@ func testSenderHashes(t *testing.T, s Store) {
 		tenant string
 		sums   []mailwiki.KeyedHash
 		want   bool
-	}{{"a", []mailwiki.KeyedHash{h("k1", 8), h("k1", 7)}, true}, {"a", []mailwiki.KeyedHash{h("k2", 7)}, false}, {"c", []mailwiki.KeyedHash{h("k1", 7)}, false}} {
+	}{{"a", []mailwiki.KeyedHash{h("k1", 8), h("k1", 7)}, true}, {"a", []mailwiki.KeyedHash{h("k2", 7)}, false}, {"c", []mailwiki.KeyedHash{h("k1", 7)}, false},
+		{"a", nil, true}, {"c", nil, false}} { // no sums: any hash of the kind
 		got, err := s.HasHash(ctx, c.tenant, mailwiki.HashSender, c.sums)
 		if err != nil || got != c.want {
 			t.Errorf("HasHash(%s) = %v, %v; want %v", c.tenant, got, err, c.want)
