@@ -11,6 +11,11 @@ import (
 // or into marks on the published page. A refused message is deleted before
 // the reply (promise P3).
 
+// LoopHeader is the trace field mailwiki puts on the mail it sends (the
+// notices to senders): a message that carries it has come back to us, and
+// the door refuses it (554 5.4.6).
+const LoopHeader = "X-Mailwiki-Loop"
+
 // Spam levels of a Finding, from a scanner's own scale (rspamd's actions,
 // the GTUBE test string).
 const (

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki/internal/app"
+	"github.com/mailwiki/mailwiki/internal/check/dnstest"
 	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
 )
@@ -62,6 +63,9 @@ func setup(t *testing.T, tweak func(*config.Config)) *bundle {
 	}
 	cfg.Queue.PollInterval = 50 * time.Millisecond
 	cfg.Queue.MaxBackoff = time.Second
+	// Sender authentication asks a DNS server of the test's own (empty
+	// unless the test adds records), never the machine's resolver.
+	cfg.Checks.DNS.Nameserver = dnstest.Start(t).Addr()
 	if tweak != nil {
 		tweak(&cfg)
 	}

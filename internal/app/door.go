@@ -22,12 +22,12 @@ func (m *Main) acceptor(tenants mailwiki.TenantService) *pipeline.Acceptor {
 	return acc
 }
 
-// door is the chain of checks of the SMTP stages before DATA: the
-// recipient lookup (whose tenant is the transaction's group), then
+// door is the chain of checks of the SMTP stages before DATA: loop
+// protection at MAIL FROM (our own addresses), the recipient lookup (whose tenant is the transaction's group), then
 // greylisting when enabled (after the lookup, so that unknown recipients
 // get their 550 and spend no greylist memory).
 func (m *Main) door(acc *pipeline.Acceptor) (mailwiki.Checks, error) {
-	door := mailwiki.Checks{smtpd.RecipientCheck(acc.Recipient)}
+	door := mailwiki.Checks{mailwiki.CheckFuncs{Sender: acc.CheckSender}, smtpd.RecipientCheck(acc.Recipient)}
 	if g := m.Config.Checks.Greylisting; g.Enabled {
 		gl, err := greylist.New(greylist.Options{Delay: g.Delay, Allow: g.Allow, Now: m.Now, Logger: m.Logger.With("component", "greylist")})
 		if err != nil {

@@ -117,7 +117,7 @@ func TestPromiseP3_RefusedMessageLeavesNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, c.tweak)
+			b := setup(t, c.tweak) // its DNS has no records: every sender is unauthenticated, never undecided
 			marker := marked(t)
 			err := send(t, b.main.SMTPAddr(), app.DemoAddress, c.msg(t, marker))
 			if !isReply(err, c.code, c.enhanced) {
@@ -171,5 +171,23 @@ func TestRecipientOfAnotherSiteIsDeferredToItsOwnTransaction(t *testing.T) {
 	}
 	if err := cl.Rcpt(app.DemoAddress); err != nil { // a duplicate of the first site: fine
 		t.Fatal(err)
+	}
+}
+
+// TestMailFromOurOwnAddressIsRefused: a reverse path that is one of the
+// server's own addresses is a loop or a forgery: 550 5.7.1 at MAIL.
+func TestMailFromOurOwnAddressIsRefused(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	cl, err := smtp.Dial(b.main.SMTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Mail(strings.ToUpper(app.DemoAddress)); !isReply(err, 550, "5.7.1") {
+		t.Fatalf("MAIL FROM our own address: %v, want 550 5.7.1", err)
+	}
+	if err := cl.Mail("alice@example.org"); err != nil {
+		t.Fatalf("another sender afterwards: %v", err)
 	}
 }

@@ -107,8 +107,8 @@ func (n *Notifier) Compose(f mailwiki.Report) ([]byte, error) {
 		return nil, err
 	}
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "From: %s\r\nTo: <%s>\r\nSubject: Undelivered mail: not published to Confluence\r\nDate: %s\r\nMessage-ID: <%s@%s>\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"%s\"\r\n\r\n",
-		n.from(), env.From, n.now().Format(time.RFC1123Z), randomID(), n.domain(), mw.Boundary())
+	fmt.Fprintf(&out, "From: %s\r\nTo: <%s>\r\nSubject: Undelivered mail: not published to Confluence\r\nDate: %s\r\nMessage-ID: <%s@%s>\r\nAuto-Submitted: auto-replied\r\n%s: %s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"%s\"\r\n\r\n",
+		n.from(), env.From, n.now().Format(time.RFC1123Z), randomID(), n.domain(), mailwiki.LoopHeader, n.domain(), mw.Boundary())
 	out.Write(body.Bytes())
 	return out.Bytes(), nil
 }

@@ -96,6 +96,9 @@ func TestFailedSendsADeliveryStatusNotification(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := msg.Header.Get(mailwiki.LoopHeader); got != "wiki.example.com" {
+		t.Errorf("%s = %q: the notice must carry our loop header, so that it is refused if it comes back", mailwiki.LoopHeader, got)
+	}
 	mt, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if mt != "multipart/report" || params["report-type"] != "delivery-status" {
 		t.Fatalf("Content-Type = %s", msg.Header.Get("Content-Type"))

@@ -61,6 +61,20 @@ func (a *Acceptor) Recipient(ctx context.Context, addr string) (string, error) {
 	return id, nil
 }
 
+// CheckSender is the door's MAIL FROM check of loops: a reverse path that
+// is one of this server's own addresses is refused (mailwiki never sends
+// from them, so such mail is a loop or a forgery). A lookup that fails is
+// left to the recipient stage, which asks the same store.
+func (a *Acceptor) CheckSender(ctx context.Context, _ mailwiki.SessionInfo, from string) mailwiki.Verdict {
+	if from == "" {
+		return mailwiki.Verdict{}
+	}
+	if _, err := a.Tenants.Lookup(ctx, strings.ToLower(from)); err != nil {
+		return mailwiki.Verdict{}
+	}
+	return mailwiki.Reject(550, [3]int{5, 7, 1}, "Sender address rejected: this server does not take mail from its own addresses (loop protection)", ReasonLoop)
+}
+
 // LimitTenants sets how many recipients a minute each tenant takes
 // (0: DefaultTenantRate; negative: unlimited). Call it before the first
 // message.

@@ -12,15 +12,11 @@ import (
 	"github.com/mailwiki/mailwiki"
 )
 
-// LoopHeader is the trace field mailwiki puts on the mail it sends (the
-// notices to senders): a message carrying it has come back to us.
-const LoopHeader = "X-Mailwiki-Loop"
-
 // MaxHops is the most Received fields a message may carry before it is
 // taken for a loop (RFC 5321 §6.3; Postfix's hopcount_limit is 50).
 const MaxHops = 50
 
-// traceScreen looks for loops in the header: our own LoopHeader, or more
+// traceScreen looks for loops in the header: our own mailwiki.LoopHeader, or more
 // than MaxHops Received fields. It reads the header only.
 type traceScreen struct{}
 
@@ -32,7 +28,7 @@ func (traceScreen) Screen(_ context.Context, _ *mailwiki.Envelope, msg io.Reader
 		return mailwiki.Finding{}, nil // no header to read: the built-in check says so
 	}
 	switch {
-	case h.Get(LoopHeader) != "":
+	case h.Get(mailwiki.LoopHeader) != "":
 		return mailwiki.Finding{Loop: "Message refused: it was sent by this server and has come back to it (mail loop)"}, nil
 	case len(h.Values("Received")) > MaxHops:
 		return mailwiki.Finding{Loop: fmt.Sprintf("Message refused: it has passed through more than %d servers (mail loop, RFC 5321 section 6.3)", MaxHops)}, nil
