@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/smtp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/app"
+	"github.com/mailwiki/mailwiki/internal/check/dnstest"
 	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/confluence"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
@@ -409,7 +411,9 @@ func TestPromiseP11_SenderEntriesOnlyHashed(t *testing.T) {
 }
 
 func testOnlyHashes(t *testing.T, mode string) {
-	h := setupMode(t, mode, nil)
+	dns := dnstest.Start(t)
+	signer := newDKIMKey(t, dns, "p11-domain.example")
+	h := setupMode(t, mode, func(c *config.Config) { c.Checks.DNS.Nameserver = dns.Addr() })
 	const addr = "p10-marker@demo.mailwiki.test"
 	const person = "p11-person@senders.example"
 	h.saveConfig(t, mailwiki.TenantConfig{
@@ -427,6 +431,21 @@ func testOnlyHashes(t *testing.T, mode string) {
 	// The old address no longer routes: refused at RCPT.
 	if err := send(t, h.main.SMTPAddr(), app.DemoAddress, textMail(app.DemoAddress, person, "x")); !isReply(err, 550, "5.1.1") {
 		t.Fatalf("mail to a removed address: %v, want 550 5.1.1", err)
+	}
+	// Only secure senders: the door matches the authenticated From against
+	// those hashes at SMTP time (P11: "to reject early").
+	h.saveConfig(t, mailwiki.TenantConfig{
+		Addresses: []mailwiki.AddressConfig{{Address: addr, SpaceKey: sandbox.DemoSpaceKey}},
+		Senders:   mailwiki.SenderList{Mode: mailwiki.SendersSecureOnly, Entries: []string{person, "@p11-domain.example", ".p11-tree.example"}},
+	})
+	time.Sleep(100 * time.Millisecond) // past the configuration cache (50 ms here)
+	signed := signer.sign(t, textMail(addr, "someone@p11-domain.example", "Signed by a listed domain"))
+	if err := smtp.SendMail(h.main.SMTPAddr(), nil, "someone@p11-domain.example", []string{addr}, signed); err != nil {
+		t.Fatalf("authenticated listed sender: %v", err)
+	}
+	waitTitleIn(t, h.bundle, sandbox.DemoSpaceKey, "Signed by a listed domain")
+	if err := send(t, h.main.SMTPAddr(), addr, textMail(addr, "someone@p11-domain.example", "Forged")); !isReply(err, 550, "5.7.1") {
+		t.Fatalf("unauthenticated From of a listed domain: %v, want 550 5.7.1", err)
 	}
 	markers := []string{addr, "p10-marker", person, "p11-domain.example", "p11-tree.example"}
 	if found := plaintextUnder(t, h.dataDir, markers...); len(found) > 0 {
