@@ -62,8 +62,9 @@ type authScreen struct{ c *msgauth.Checker }
 func (authScreen) Name() string { return "msgauth" }
 
 func (s authScreen) Screen(ctx context.Context, env *mailwiki.Envelope, msg io.Reader) (mailwiki.Finding, error) {
-	spf := s.c.SPF(ctx, clientIP(env.RemoteAddr), env.Helo, env.From)
-	res, err := s.c.Message(ctx, spf, msg)
+	spf := make(chan msgauth.SPFResult, 1) // SPF's DNS runs while the message streams in
+	go func() { spf <- s.c.SPF(ctx, clientIP(env.RemoteAddr), env.Helo, env.From) }()
+	res, err := s.c.MessageThen(ctx, func() msgauth.SPFResult { return <-spf }, msg)
 	if errors.Is(err, msgauth.ErrHeaderTooLarge) {
 		return mailwiki.Finding{HeaderProblem: fmt.Sprintf("its header section is larger than %d bytes", msgauth.MaxHeaderBytes)}, nil
 	}

@@ -58,6 +58,13 @@ type Result struct {
 // only when msg cannot be read (the reader's error, wrapped) or its header
 // is too large (ErrHeaderTooLarge, wrapped); the Result is then zero.
 func (c *Checker) Message(ctx context.Context, spf SPFResult, msg io.Reader) (Result, error) {
+	return c.MessageThen(ctx, func() SPFResult { return spf }, msg)
+}
+
+// MessageThen is Message with the SPF result asked for only once msg has
+// been read: the caller can run SPF (DNS) while the message streams in.
+// spf is called once, after the DKIM signatures are verified.
+func (c *Checker) MessageThen(ctx context.Context, spf func() SPFResult, msg io.Reader) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 	src := &readErrRecorder{r: msg}
@@ -72,7 +79,7 @@ func (c *Checker) Message(ctx context.Context, spf SPFResult, msg io.Reader) (Re
 	if src.err != nil {
 		return Result{}, fmt.Errorf("msgauth: read message: %w", src.err)
 	}
-	res := Result{SPF: spf, DKIM: dkims, HeaderFrom: headerFrom(fields)}
+	res := Result{SPF: spf(), DKIM: dkims, HeaderFrom: headerFrom(fields)}
 	c.evaluateDMARC(ctx, &res)
 	return res, nil
 }
