@@ -123,6 +123,10 @@ func TestHeaderProblems(t *testing.T) {
 		"continuation first":        {" folded: first\r\n" + from, "Line 1 of the header"},
 		"NUL":                       {from + "Subject: a\x00b\r\n", "NUL byte: RFC 5322"},
 		"mbox From line":            {"From alice@example.org Mon Nov 30 05:00:00 2026\r\n" + from, "Line 1 of the header"},
+		"empty From":                {"From: \r\nTo: b@example.org\r\n", "The From field is empty"},
+		"two authors, no Sender":    {"From: a@example.org, b@example.net\r\n", "several authors but there is no Sender"},
+		"two authors with Sender":   {"From: a@example.org, b@example.net\r\nSender: a@example.org\r\n", ""},
+		"From that does not parse":  {"From: =?x-unknown?Q?A?= <a@example.org\r\n", ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -200,5 +204,23 @@ func TestLargeMessageStreams(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
 		t.Errorf("allocated %d bytes for a 60 MB message, want a stream", alloc)
+	}
+}
+
+// TestManyFoldedLinesCostLinearly: a header of 100,000 continuation lines
+// (under the 1 MB header bound) is read with allocations in proportion to
+// its size. Appending to the field's value line by line made them grow
+// with the square of the line count (about 2 GB here), a CPU and memory
+// attack from any client.
+func TestManyFoldedLinesCostLinearly(t *testing.T) {
+	msg := "From: a@example.org\r\nSubject: x" + strings.Repeat("\r\n z", 100_000) + "\r\n\r\nbody\r\n"
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := builtin.Scan(strings.NewReader(msg), builtin.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64*uint64(len(msg)) {
+		t.Fatalf("reading a %d-byte header allocated %d bytes: not linear", len(msg), alloc)
 	}
 }

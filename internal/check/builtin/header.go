@@ -5,12 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"net/textproto"
 	"strings"
 )
 
-// field is one header field, its continuation lines unfolded.
-type field struct{ name, value string }
+// field is one header field, its continuation lines unfolded: value is
+// the first line's body, more the continuation lines' (joined once the
+// header is read: appending to value line by line cost time quadratic in
+// the number of lines).
+type field struct {
+	name, value string
+	more        []string
+}
 
 // header is a header as read, with what breaks RFC 5322 in it.
 type header struct {
@@ -33,11 +40,11 @@ func readHeader(br *bufio.Reader) (header, error) {
 		}
 		text := strings.TrimRight(string(line), "\r\n")
 		if text == "" {
-			return h, nil
+			return h.unfolded(), nil
 		}
 		h.add(n, text)
 		if err != nil {
-			return h, nil
+			return h.unfolded(), nil
 		}
 	}
 }
@@ -67,7 +74,8 @@ func (h *header) add(n int, line string) {
 			h.bad(n)
 			return
 		}
-		h.fields[len(h.fields)-1].value += " " + strings.TrimSpace(line)
+		last := &h.fields[len(h.fields)-1]
+		last.more = append(last.more, strings.TrimSpace(line))
 		return
 	}
 	name, value, ok := strings.Cut(line, ":")
@@ -78,6 +86,18 @@ func (h *header) add(n int, line string) {
 		return
 	}
 	h.fields = append(h.fields, field{name: name, value: strings.TrimSpace(value)})
+}
+
+// unfolded returns h with each field's continuation lines joined to its
+// value.
+func (h header) unfolded() header {
+	for i := range h.fields {
+		if f := &h.fields[i]; len(f.more) > 0 {
+			f.value = strings.Join(append([]string{f.value}, f.more...), " ")
+			f.more = nil
+		}
+	}
+	return h
 }
 
 func (h *header) bad(n int) {
@@ -117,6 +137,9 @@ func (h header) problem() string {
 	if count["from"] == 0 {
 		return "The header has no From field: RFC 5322 section 3.6 requires exactly one."
 	}
+	if p := h.fromProblem(count["sender"] > 0); p != "" {
+		return p
+	}
 	for _, name := range unique {
 		if n := count[strings.ToLower(name)]; n > 1 {
 			return fmt.Sprintf("The header has %d %s fields: RFC 5322 section 3.6 allows at most one.", n, name)
@@ -133,4 +156,22 @@ func (h header) mime() textproto.MIMEHeader {
 		m.Add(f.name, f.value)
 	}
 	return m
+}
+
+// fromProblem checks the From field's body (RFC 5322 section 3.6.2): not
+// empty, and several mailboxes only with a Sender field. A From that does
+// not parse is left to sender authentication (real mail has odd ones).
+func (h header) fromProblem(hasSender bool) string {
+	for _, f := range h.fields {
+		if !strings.EqualFold(f.name, "From") {
+			continue
+		}
+		if strings.TrimSpace(f.value) == "" {
+			return "The From field is empty: RFC 5322 section 3.6.2 wants the author's address in it."
+		}
+		if list, err := mail.ParseAddressList(f.value); err == nil && len(list) > 1 && !hasSender {
+			return "The From field names several authors but there is no Sender field: RFC 5322 section 3.6.2 then requires one."
+		}
+	}
+	return ""
 }
