@@ -63,6 +63,10 @@ type Finding struct {
 	HeaderProblem string      // a sentence naming the RFC 5322 rule broken; "" sane
 	Loop          string      // a sentence when the message has looped; "" otherwise
 	Warning       string      // something the screen could not fully do (an archive too deep)
+	// Incomplete: the screen could not inspect all of the message (Warning
+	// says what) and no other screen does its job: the page is marked
+	// LabelUnscanned rather than taken as clean in silence.
+	Incomplete bool
 }
 
 // Screen is one check of the message stage (sender authentication, rspamd,

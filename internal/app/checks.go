@@ -39,7 +39,7 @@ func screens(c config.Checks, hostname string) ([]mailwiki.Screen, map[string]st
 	}
 	// Last: when a scanner and the built-in check find the same thing, the
 	// reply names the scanner's finding.
-	list = append(list, builtinScreen{})
+	list = append(list, builtinScreen{onlyMalwareCheck: c.ClamAV.Address == ""})
 	return list, actions
 }
 
@@ -130,17 +130,20 @@ func (s clamavScreen) Screen(ctx context.Context, _ *mailwiki.Envelope, msg io.R
 }
 
 // builtinScreen is the check that needs no scanner: EICAR (also inside
-// zip archives), GTUBE and header sanity.
-type builtinScreen struct{}
+// zip archives), GTUBE and header sanity. When it is the only malware
+// check, what it could not inspect (an archive nested too deep, a
+// multipart without boundary) marks the page mailwiki-unscanned.
+type builtinScreen struct{ onlyMalwareCheck bool }
 
 func (builtinScreen) Name() string { return "builtin" }
 
-func (builtinScreen) Screen(_ context.Context, _ *mailwiki.Envelope, msg io.Reader) (mailwiki.Finding, error) {
+func (s builtinScreen) Screen(_ context.Context, _ *mailwiki.Envelope, msg io.Reader) (mailwiki.Finding, error) {
 	res, err := builtin.Scan(msg, builtin.Limits{})
 	if err != nil {
 		return mailwiki.Finding{}, err
 	}
-	f := mailwiki.Finding{Malware: res.Malware, HeaderProblem: res.HeaderProblem, Warning: res.Uninspected}
+	f := mailwiki.Finding{Malware: res.Malware, HeaderProblem: res.HeaderProblem, Warning: res.Uninspected,
+		Incomplete: s.onlyMalwareCheck && res.Uninspected != ""}
 	if res.Spam != "" {
 		f.Spam, f.SpamDetail = mailwiki.SpamLikely, res.Spam
 	}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"net/smtp"
 	"os"
 	"path/filepath"
@@ -190,4 +191,21 @@ func TestMailFromOurOwnAddressIsRefused(t *testing.T) {
 	if err := cl.Mail("alice@example.org"); err != nil {
 		t.Fatalf("another sender afterwards: %v", err)
 	}
+}
+
+// TestWhatTheBuiltInCheckCannotInspectIsMarked: without clamd, an archive
+// nested deeper than the built-in check opens cannot be said clean: the
+// message is published with the label mailwiki-unscanned, not in silence.
+func TestWhatTheBuiltInCheckCannotInspectIsMarked(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	deep := []byte(eicar)
+	for i := range 6 {
+		deep = zipOf(t, fmt.Sprintf("level%d.zip", i), deep)
+	}
+	msg := relatedMessage("Deep archive", "<p>see attached</p>", nil, []part{{ctype: "application/zip", disposition: `attachment; filename="deep.zip"`, data: deep}})
+	if err := send(t, b.main.SMTPAddr(), app.DemoAddress, msg); err != nil {
+		t.Fatal(err)
+	}
+	b.waitLabel(t, "mailwiki-unscanned")
 }

@@ -49,6 +49,9 @@ func (a *Acceptor) decide(ctx context.Context, env *mailwiki.Envelope, results [
 		if f.Warning != "" {
 			d.warnings = append(d.warnings, r.name+": "+f.Warning)
 		}
+		if f.Incomplete && !slices.Contains(d.labels, mailwiki.LabelUnscanned) {
+			d.labels = append(d.labels, mailwiki.LabelUnscanned)
+		}
 		if f.Spam > spam.Spam {
 			spam = f
 		}
@@ -61,7 +64,11 @@ func (a *Acceptor) decide(ctx context.Context, env *mailwiki.Envelope, results [
 		d.verdict = v
 		return d
 	} else {
-		d.labels = append(d.labels, labels...)
+		for _, l := range labels {
+			if !slices.Contains(d.labels, l) {
+				d.labels = append(d.labels, l)
+			}
+		}
 	}
 	if d.auth != nil && d.auth.DMARC == "fail" {
 		switch d.auth.Policy {

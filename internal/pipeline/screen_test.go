@@ -122,6 +122,8 @@ func TestMessageStageVerdicts(t *testing.T) {
 			screens: []mailwiki.Screen{fakeScreen{name: "msgauth", finding: mailwiki.Finding{Auth: &mailwiki.SenderAuth{DMARC: "fail", Policy: "reject"}}}}},
 		{name: "a screen that stops reading early does not hold up the others", to: "docs@open.test", code: 554, reason: pipeline.ReasonMalware,
 			screens: []mailwiki.Screen{fakeScreen{name: "builtin", early: true, finding: mailwiki.Finding{Malware: "EICAR"}}, fakeScreen{name: "msgauth"}}},
+		{name: "an incomplete inspection marks the page", to: "docs@open.test", labels: []string{mailwiki.LabelUnscanned},
+			screens: []mailwiki.Screen{fakeScreen{name: "builtin", finding: mailwiki.Finding{Incomplete: true, Warning: "an archive nested 4 deep was not opened"}}}},
 		{name: "a broken header is refused", to: "docs@open.test", code: 550, reason: pipeline.ReasonBadHeader,
 			screens: []mailwiki.Screen{fakeScreen{name: "builtin", finding: mailwiki.Finding{HeaderProblem: "it has two From fields"}}}},
 	}

@@ -27,6 +27,11 @@ func (s *scanner) entity(r io.Reader, h textproto.MIMEHeader, depth int, default
 	switch {
 	case strings.HasPrefix(mediatype, "multipart/") && params["boundary"] != "":
 		return s.multipart(r, params["boundary"], mediatype, depth)
+	case strings.HasPrefix(mediatype, "multipart/"):
+		// Without a boundary its parts cannot be told apart (RFC 2046
+		// section 5.1.1); other readers guess, so it is not inspected.
+		s.uninspected("a %s has no boundary parameter: its parts were not inspected", mediatype)
+		return s.leaf(decode(r, h), mediatype)
 	case mediatype == "message/rfc822" || mediatype == "message/global":
 		return s.attached(decode(r, h), depth)
 	default:
