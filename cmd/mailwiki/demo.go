@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/mailwiki/mailwiki/internal/app"
+	"github.com/mailwiki/mailwiki/internal/config"
 	"github.com/mailwiki/mailwiki/internal/sandbox"
+	"github.com/mailwiki/mailwiki/internal/smtpd"
 )
 
 func demo(ctx context.Context, args []string) error {
@@ -28,12 +30,17 @@ func demo(ctx context.Context, args []string) error {
 	rspamdURL := fs.String("rspamd-url", app.DemoRspamdURL, "rspamd's HTTP address; used when it answers, else the built-in spam check (GTUBE only)")
 	clamdAddr := fs.String("clamd-addr", app.DemoClamdAddr, "clamd's address (host:port or unix:///path); used when it answers, else the built-in malware check (EICAR only)")
 	forgeApp := fs.Bool("forge", false, "install mailwiki into the sandbox as a Forge app (Forge Remote: the sandbox plays Forge) and configure it there")
+	benchLimitsOff := fs.Bool("bench-limits-off", false, "for benchmarks on loopback only: no per-IP connection or message rate, and the per-IP and per-network connection caps raised to smtp.max_connections")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := app.DemoConfig(*dataDir, *smtpAddr, *httpAddr)
 	if err != nil {
 		return err
+	}
+	if *benchLimitsOff {
+		liftPerClientLimits(&cfg.SMTP)
+		fmt.Fprintln(os.Stderr, "smtp: per-client limits off (--bench-limits-off), for benchmarks only")
 	}
 	clientTLS, err := app.DemoTLS(&cfg, *smtpsAddr, time.Now())
 	if err != nil {
@@ -97,6 +104,17 @@ func demo(ctx context.Context, args []string) error {
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "stopping…")
 	return m.Close()
+}
+
+// liftPerClientLimits turns off the SMTP server's per-client abuse limits
+// for a load generator on one address (bench/accept.sh, bench/door.sh):
+// connection and message rates unlimited, and one IP address or network
+// may hold every connection. The global cap stays.
+func liftPerClientLimits(s *config.SMTP) {
+	s.MaxConnectionRatePerIP = smtpd.Off
+	s.MaxMessageRatePerIP = smtpd.Off
+	s.MaxConnectionsPerIP = s.MaxConnections
+	s.MaxConnectionsPerNetwork = s.MaxConnections
 }
 
 // hourlyTicks plays Forge's hourly scheduled trigger for the demo's
