@@ -56,13 +56,17 @@ type SenderAuth struct {
 // Finding is one screen's report on a message. The zero Finding says
 // nothing.
 type Finding struct {
-	Auth          *SenderAuth // sender authentication's report
-	Spam          int         // one of the Spam* levels
-	SpamDetail    string      // e.g. "rspamd score 15.2/15", "GTUBE"; safe to log
-	Malware       string      // name of what was found (e.g. "Eicar-Test-Signature"); "" clean
-	HeaderProblem string      // a sentence naming the RFC 5322 rule broken; "" sane
-	Loop          string      // a sentence when the message has looped; "" otherwise
-	Warning       string      // something the screen could not fully do (an archive too deep)
+	Auth       *SenderAuth // sender authentication's report
+	Spam       int         // one of the Spam* levels
+	SpamDetail string      // e.g. "rspamd score 15.2/15", "GTUBE"; safe to log
+	Malware    string      // name of what was found (e.g. "Eicar-Test-Signature"); "" clean
+	// Unscannable names why a malware scanner could not finish (clamd's
+	// size-limit alerts): refused like malware, with a sentence that says
+	// so rather than naming malware.
+	Unscannable   string
+	HeaderProblem string // a sentence naming the RFC 5322 rule broken; "" sane
+	Loop          string // a sentence when the message has looped; "" otherwise
+	Warning       string // something the screen could not fully do (an archive too deep)
 	// Incomplete: the screen could not inspect all of the message (Warning
 	// says what) and no other screen does its job: the page is marked
 	// LabelUnscanned rather than taken as clean in silence.

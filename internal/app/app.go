@@ -73,6 +73,7 @@ type Main struct {
 	sandLn            net.Listener
 	metrics           *metrics.Metrics
 	health            *tenantHealth
+	checks            *checkHealth // nil until the SMTP side is built
 	ready             atomic.Bool
 
 	closeOnce sync.Once

@@ -123,7 +123,10 @@ func (s clamavScreen) Screen(ctx context.Context, _ *mailwiki.Envelope, msg io.R
 	if err != nil {
 		return mailwiki.Finding{}, err
 	}
-	if res.Infected {
+	switch {
+	case res.Infected && res.SizeLimit:
+		return mailwiki.Finding{Unscannable: res.Signature}, nil
+	case res.Infected:
 		return mailwiki.Finding{Malware: res.Signature}, nil
 	}
 	return mailwiki.Finding{}, nil
@@ -150,6 +153,24 @@ func (s builtinScreen) Screen(_ context.Context, _ *mailwiki.Envelope, msg io.Re
 	return f, nil
 }
 
+// probeScanners asks the configured scanners whether they answer (one
+// second each), so that one that is down is reported at start rather than
+// at the first message.
+func probeScanners(ctx context.Context, c config.Checks, observe func(string, error)) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if c.Rspamd.Address != "" {
+		observe("rspamd", (&rspamd.Client{URL: c.Rspamd.Address}).Ping(ctx))
+	}
+	if c.ClamAV.Address != "" {
+		network, addr, err := clamav.ParseAddress(c.ClamAV.Address)
+		if err == nil {
+			err = (&clamav.Client{Network: network, Address: addr}).Ping(ctx)
+		}
+		observe("clamav", err)
+	}
+}
+
 // describeScreens logs which scanners the message stage uses.
 func describeScreens(log *slog.Logger, c config.Checks) {
 	spam, malware := "built-in (GTUBE only)", "built-in (EICAR only)"
@@ -159,7 +180,7 @@ func describeScreens(log *slog.Logger, c config.Checks) {
 	if c.ClamAV.Address != "" {
 		malware = "clamd at " + c.ClamAV.Address
 	}
-	log.Info("message checks", "spam", spam, "malware", malware, "dns", nameserverName(c.DNS.Nameserver), "timeout", c.Timeout.Round(time.Second))
+	log.Info("message checks", "spam", spam, "malware", malware, "dns", nameserverName(c.DNS.Nameserver), "timeout", c.Timeout.String())
 }
 
 func nameserverName(ns string) string {

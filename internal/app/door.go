@@ -15,9 +15,11 @@ func (m *Main) acceptor(tenants mailwiki.TenantService) *pipeline.Acceptor {
 	c := m.Config.Checks
 	list, actions := screens(c, m.Config.SMTP.Domain)
 	describeScreens(m.Logger, c)
+	m.checks = newCheckHealth(m.metrics, m.Logger, actions)
+	probeScanners(context.Background(), c, m.checks.observe)
 	acc := &pipeline.Acceptor{Spool: m.messageStore(), Queue: m.queue, Tenants: tenants, Now: m.Now, Logger: m.Logger,
 		Screens: list, FailActions: actions, ScreenTimeout: c.Timeout, Hostname: m.Config.SMTP.Domain,
-		Refused: m.recordRefusal}
+		Refused: m.recordRefusal, Observe: m.checks.observe}
 	acc.LimitTenants(c.TenantRate)
 	return acc
 }

@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"io"
+	"net/http"
 	"net/smtp"
 	"os"
 	"path/filepath"
@@ -208,4 +210,39 @@ func TestWhatTheBuiltInCheckCannotInspectIsMarked(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.waitLabel(t, "mailwiki-unscanned")
+}
+
+// TestScannerOutageIsVisible: a scanner that does not answer is reported
+// at start (not at the first message), on /readyz (still 200: its fail
+// action decides the mail) and as mailwiki_check_up 0; its refusals are
+// counted under their own reason, not "other".
+func TestScannerOutageIsVisible(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *config.Config) { c.Checks.ClamAV.Address = closedAddr(t) })
+	b.waitLog(t, `"alert":"check_unavailable"`)
+	err := send(t, b.main.SMTPAddr(), app.DemoAddress, plainMessage("", "while clamd is down"))
+	if !isReply(err, 451, "4.7.1") {
+		t.Fatalf("err = %v, want 451 4.7.1", err)
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + b.main.HTTPAddr() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "check unavailable: clamav (fail_action tempfail)") {
+		t.Errorf("/readyz = %d %q", code, body)
+	}
+	_, metrics := get("/metrics")
+	for _, want := range []string{`mailwiki_check_up{check="clamav"} 0`, `mailwiki_messages_refused_total{reason="scanner_unavailable"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if n := strings.Count(b.logs.String(), `"alert":"check_unavailable"`); n != 1 {
+		t.Errorf("%d outage warnings, want one per outage", n)
+	}
 }

@@ -100,7 +100,7 @@ func (m *Main) authenticateAdmin(r *http.Request) (string, error) {
 // Connect descriptor and lifecycle callbacks, the Forge endpoints, and the
 // admin page with its API.
 func (m *Main) httpHandler() http.Handler {
-	ops := web.Handler(m.ready.Load, m.health.unhealthy, m.metrics.Registry)
+	ops := web.Handler(m.ready.Load, m.degraded, m.metrics.Registry)
 	if m.hosted == nil {
 		return ops
 	}

@@ -15,6 +15,7 @@ type deliveryMetrics struct {
 	RecipientsFailed *prometheus.CounterVec
 	ConfluenceCalls  *prometheus.CounterVec
 	TenantHealthy    *prometheus.GaugeVec
+	CheckUp          *prometheus.GaugeVec
 }
 
 func newDeliveryMetrics(r *prometheus.Registry) deliveryMetrics {
@@ -28,7 +29,9 @@ func newDeliveryMetrics(r *prometheus.Registry) deliveryMetrics {
 		TenantHealthy: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mailwiki_tenant_healthy",
 			Help: "1 while the tenant's Confluence accepts its credentials, 0 after a 401 or 403 (its messages wait)."}, []string{"tenant"}),
 	}
-	r.MustRegister(m.Partial, m.RecipientsFailed, m.ConfluenceCalls, m.TenantHealthy)
+	m.CheckUp = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mailwiki_check_up",
+		Help: "1 while a check of the door's message stage (msgauth, rspamd, clamav, builtin) answers, 0 while it does not (its fail action applies)."}, []string{"check"})
+	r.MustRegister(m.Partial, m.RecipientsFailed, m.ConfluenceCalls, m.TenantHealthy, m.CheckUp)
 	return m
 }
 
@@ -60,6 +63,19 @@ func (m *Metrics) RecordConfluenceRequest(operation string, status int) {
 		class = string(rune('0'+status/100)) + "xx"
 	}
 	m.ConfluenceCalls.WithLabelValues(operation, class).Inc()
+}
+
+// SetCheckUp records whether a check of the message stage answers; check
+// is a screen's name, from mailwiki's own fixed set.
+func (m *Metrics) SetCheckUp(check string, up bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.CheckUp.WithLabelValues(check).Set(v)
 }
 
 // SetTenantHealthy records whether a tenant's credentials are accepted.

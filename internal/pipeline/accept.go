@@ -41,6 +41,9 @@ type Acceptor struct {
 	// Refused, when set, is told of every message-stage refusal (metadata
 	// only), after the message has been deleted.
 	Refused func(ctx context.Context, env *mailwiki.Envelope, v mailwiki.Verdict)
+	// Observe, when set, is told of each screen's answer (err nil) or
+	// failure, for health reporting.
+	Observe func(screen string, err error)
 
 	rate *tenantLimiter // LimitTenants; nil: unlimited
 }
@@ -124,7 +127,13 @@ func (a *Acceptor) Accept(ctx context.Context, env *mailwiki.Envelope, body io.R
 // trace fields to prepend and the labels for the page. A refusal is a
 // *mailwiki.RefusalError.
 func (a *Acceptor) screen(ctx context.Context, env *mailwiki.Envelope) error {
-	d := a.decide(ctx, env, a.runScreens(ctx, env))
+	results := a.runScreens(ctx, env)
+	if a.Observe != nil {
+		for _, r := range results {
+			a.Observe(r.name, r.err)
+		}
+	}
+	d := a.decide(ctx, env, results)
 	log := a.Logger.With("queue_id", env.ID)
 	for _, w := range d.warnings {
 		log.Warn("message stage: " + w)

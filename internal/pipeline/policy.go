@@ -12,6 +12,7 @@ import (
 const (
 	ReasonLoop           = "loop"
 	ReasonMalware        = "malware"
+	ReasonUnscannable    = "unscannable"
 	ReasonBadHeader      = "bad_header"
 	ReasonUnscanned      = "scanner_unavailable"
 	ReasonDMARCReject    = "dmarc_reject"
@@ -84,8 +85,9 @@ func (a *Acceptor) decide(ctx context.Context, env *mailwiki.Envelope, results [
 	return d
 }
 
-// firstFinding returns the verdict of a loop, malware or a broken header,
-// whichever a screen found, in that order of precedence.
+// firstFinding returns the verdict of a loop, malware, a message the
+// malware scanner could not finish or a broken header, whichever a screen
+// found, in that order of precedence.
 func firstFinding(results []screenResult) (mailwiki.Verdict, bool) {
 	for _, r := range results {
 		if r.finding.Loop != "" {
@@ -95,6 +97,11 @@ func firstFinding(results []screenResult) (mailwiki.Verdict, bool) {
 	for _, r := range results {
 		if m := r.finding.Malware; m != "" {
 			return mailwiki.Reject(554, [3]int{5, 7, 1}, "Message refused: it contains malware ("+printableName(m)+")", ReasonMalware), true
+		}
+	}
+	for _, r := range results {
+		if u := r.finding.Unscannable; u != "" {
+			return mailwiki.Reject(554, [3]int{5, 7, 1}, "Message refused: it could not be scanned for malware completely ("+printableName(u)+")", ReasonUnscannable), true
 		}
 	}
 	for _, r := range results {

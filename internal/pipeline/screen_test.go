@@ -100,6 +100,8 @@ func TestMessageStageVerdicts(t *testing.T) {
 		{name: "clean mail is accepted", to: "docs@open.test", screens: []mailwiki.Screen{fakeScreen{name: "msgauth", finding: auth("x@y.example", false)}}},
 		{name: "malware is refused even from a secure sender", to: "docs@strict.test", code: 554, reason: pipeline.ReasonMalware,
 			screens: []mailwiki.Screen{fakeScreen{name: "msgauth", finding: auth("ann@listed.example", true)}, fakeScreen{name: "clamav", finding: mailwiki.Finding{Malware: "Eicar-Test-Signature"}}}},
+		{name: "a message clamd could not finish is refused, not called malware", to: "docs@strict.test", code: 554, reason: pipeline.ReasonUnscannable,
+			screens: []mailwiki.Screen{fakeScreen{name: "msgauth", finding: auth("ann@listed.example", true)}, fakeScreen{name: "clamav", finding: mailwiki.Finding{Unscannable: "Heuristics.Limits.Exceeded.MaxFileSize"}}}},
 		{name: "spam is refused where the tenant refuses it", to: "docs@open.test", code: 550, reason: pipeline.ReasonSpam,
 			screens: []mailwiki.Screen{fakeScreen{name: "rspamd", finding: mailwiki.Finding{Spam: mailwiki.SpamLikely}}}},
 		{name: "spam from a secure sender is not judged", to: "docs@strict.test",

@@ -123,17 +123,21 @@ func printable(s string) string {
 	return strings.TrimSpace(string(b))
 }
 
-// metricsReason maps a verdict's reason to a label of the refusal metric,
-// whose label set is closed.
+// metricsReason returns a verdict's reason as a label of the refusal
+// metric. Reasons are constants of mailwiki's own code (this package's,
+// the message stage's in internal/pipeline, the door checks'), never text a
+// client chose, so the label set stays small; anything that is not a short
+// snake_case word is counted as ReasonOther.
 func metricsReason(r string) string {
-	switch r {
-	case ReasonUnknownRecipient, ReasonTooLarge, ReasonBadAddress,
-		ReasonBadData, ReasonTooManyConns, ReasonTooManyRcpts,
-		ReasonTimeout, ReasonStorage, ReasonTLSRequired,
-		ReasonRateLimited, ReasonSessionLimit, ReasonTooManyErrors:
-		return r
+	if r == "" || len(r) > 32 {
+		return ReasonOther
 	}
-	return ReasonOther
+	for _, c := range r {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return ReasonOther
+		}
+	}
+	return r
 }
 
 // RecipientCheck makes a door check of a recipient lookup: lookup returns

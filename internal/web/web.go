@@ -11,10 +11,11 @@ import (
 )
 
 // Handler returns the operational routes. ready is asked on every /readyz;
-// unhealthy lists the tenants whose Confluence refuses their credentials
-// ("id: reason"), shown on /readyz without failing it: their messages wait,
-// while the others' are received and published as usual. Alert on the
-// mailwiki_tenant_healthy gauge.
+// unhealthy lists what is degraded, one line each ("tenant unhealthy: id:
+// reason" for a tenant whose Confluence refuses its credentials, "check
+// unavailable: …" for a scanner that does not answer), shown on /readyz
+// without failing it: the rest of the mail flows. Alert on the
+// mailwiki_tenant_healthy and mailwiki_check_up gauges.
 func Handler(ready func() bool, unhealthy func() []string, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", func(w http.ResponseWriter, r *http.Request) {
@@ -29,8 +30,8 @@ func Handler(ready func() bool, unhealthy func() []string, reg *prometheus.Regis
 			return
 		}
 		w.Write([]byte("ready\n"))
-		for _, t := range unhealthy() {
-			w.Write([]byte("tenant unhealthy: " + t + "\n"))
+		for _, line := range unhealthy() {
+			w.Write([]byte(line + "\n"))
 		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

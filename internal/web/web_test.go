@@ -60,7 +60,7 @@ func TestReadyzListsUnhealthyTenants(t *testing.T) {
 	m := metrics.New(nil, nil)
 	m.SetTenantHealthy("acme", false)
 	m.SetTenantHealthy("beta", true)
-	unhealthy := func() []string { return []string{"acme: Confluence refused the credentials"} }
+	unhealthy := func() []string { return []string{"tenant unhealthy: acme: Confluence refused the credentials"} }
 	srv := httptest.NewServer(web.Handler(func() bool { return true }, unhealthy, m.Registry))
 	defer srv.Close()
 	code, body := get(t, srv, "/readyz")

@@ -11,7 +11,7 @@
 // the same pool). For each RCPT TO:
 //
 //   - a triplet seen for the first time is remembered as pending and
-//     refused with 451 4.7.1 "Greylisted: please retry in N minutes", N
+//     refused with 451 4.7.1 "Greylisted: please retry in N minutes" (seconds under a minute), N
 //     the minutes left of Options.Delay (default 5 min), reason
 //     "greylisted";
 //   - a retry before the delay has passed is refused the same way, the

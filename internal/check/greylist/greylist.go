@@ -195,8 +195,15 @@ func (g *Greylist) CheckRecipient(_ context.Context, s mailwiki.SessionInfo, rcp
 }
 
 // retryMessage is the sentence of a refusal: the wait in whole minutes,
-// rounded up.
+// rounded up, or in seconds under a minute.
 func retryMessage(wait time.Duration) string {
+	if wait < time.Minute {
+		seconds := max(int((wait+time.Second-1)/time.Second), 1)
+		if seconds == 1 {
+			return "Greylisted: please retry in 1 second"
+		}
+		return fmt.Sprintf("Greylisted: please retry in %d seconds", seconds)
+	}
 	minutes := int((wait + time.Minute - 1) / time.Minute)
 	if minutes == 1 {
 		return "Greylisted: please retry in 1 minute"

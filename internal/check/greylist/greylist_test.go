@@ -79,8 +79,10 @@ func TestFirstAttemptThenRetry(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Options{})
 	wantGreylisted(t, b.attempt(t, client, sender, rcpt), "Greylisted: please retry in 5 minutes")
-	b.clk.advance(4*time.Minute + 30*time.Second)
-	wantGreylisted(t, b.attempt(t, client, sender, rcpt), "Greylisted: please retry in 1 minute")
+	b.clk.advance(3*time.Minute + 30*time.Second)
+	wantGreylisted(t, b.attempt(t, client, sender, rcpt), "Greylisted: please retry in 2 minutes")
+	b.clk.advance(time.Minute)
+	wantGreylisted(t, b.attempt(t, client, sender, rcpt), "Greylisted: please retry in 30 seconds")
 	b.clk.advance(30 * time.Second)
 	wantPass(t, b.attempt(t, client, sender, rcpt))
 	if p, c := b.g.Stats(); p != 0 || c != 1 {
