@@ -30,7 +30,7 @@ func demo(ctx context.Context, args []string) error {
 	rspamdURL := fs.String("rspamd-url", app.DemoRspamdURL, "rspamd's HTTP address; used when it answers, else the built-in spam check (GTUBE only)")
 	clamdAddr := fs.String("clamd-addr", app.DemoClamdAddr, "clamd's address (host:port or unix:///path); used when it answers, else the built-in malware check (EICAR only)")
 	forgeApp := fs.Bool("forge", false, "install mailwiki into the sandbox as a Forge app (Forge Remote: the sandbox plays Forge) and configure it there")
-	benchLimitsOff := fs.Bool("bench-limits-off", false, "for benchmarks on loopback only: no per-IP connection or message rate, and the per-IP and per-network connection caps raised to smtp.max_connections")
+	benchLimitsOff := fs.Bool("bench-limits-off", false, "for benchmarks on loopback only: no per-IP connection or message rate, the per-IP and per-network connection caps raised to smtp.max_connections, no per-site recipient rate")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -40,7 +40,8 @@ func demo(ctx context.Context, args []string) error {
 	}
 	if *benchLimitsOff {
 		liftPerClientLimits(&cfg.SMTP)
-		fmt.Fprintln(os.Stderr, "smtp: per-client limits off (--bench-limits-off), for benchmarks only")
+		cfg.Checks.TenantRate = -1
+		fmt.Fprintln(os.Stderr, "smtp: per-client and per-site limits off (--bench-limits-off), for benchmarks only")
 	}
 	clientTLS, err := app.DemoTLS(&cfg, *smtpsAddr, time.Now())
 	if err != nil {

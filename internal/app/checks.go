@@ -25,7 +25,8 @@ import (
 // check always (header sanity; EICAR and GTUBE without scanners). It also
 // returns the fail action of each screen.
 func screens(c config.Checks, hostname string) ([]mailwiki.Screen, map[string]string) {
-	auth := &msgauth.Checker{Resolver: resolver(c.DNS.Nameserver), AuthServID: hostname, Timeout: c.DNS.Timeout}
+	auth := &msgauth.Checker{Resolver: resolver(c.DNS.Nameserver), AuthServID: hostname, Timeout: c.DNS.Timeout,
+		Cache: msgauth.NewCache(0, nil)}
 	list := []mailwiki.Screen{authScreen{auth}}
 	actions := map[string]string{"msgauth": c.AuthFailAction, "builtin": mailwiki.FailTempfail}
 	if c.Rspamd.Address != "" {

@@ -34,6 +34,7 @@ type Server struct {
 	mu       sync.Mutex
 	records  map[string][]dns.RR // by lower-case FQDN
 	servfail map[string]bool     // by lower-case FQDN
+	asked    map[string]int      // queries by lower-case FQDN
 }
 
 // Start starts a Server on 127.0.0.1 with a free port, answering over UDP
@@ -140,6 +141,7 @@ func (s *Server) add(rr dns.RR) {
 
 // ServeDNS answers one query; it implements dns.Handler.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	s.count(req)
 	m := s.answer(req)
 	if w.LocalAddr().Network() == "udp" {
 		size := dns.MinMsgSize
@@ -204,3 +206,22 @@ func splitTXT(v string) []string {
 }
 
 func escapeTXT(s string) string { return strings.ReplaceAll(s, `\`, `\\`) }
+
+func (s *Server) count(req *dns.Msg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.asked == nil {
+		s.asked = map[string]int{}
+	}
+	for _, q := range req.Question {
+		s.asked[strings.ToLower(q.Name)]++
+	}
+}
+
+// Queries returns how many queries (of any type, over UDP or TCP) asked
+// for name so far.
+func (s *Server) Queries(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.asked[fqdn(name)]
+}

@@ -55,6 +55,9 @@ type Checker struct {
 	// rest are reported "neutral" (RFC 6376 §6.1 lets verifiers limit the
 	// signatures they check).
 	MaxSignatures int
+	// Cache, when set, keeps DNS answers between calls (see Cache); nil
+	// asks Resolver every time.
+	Cache *Cache
 }
 
 // SPFResult is the outcome of an SPF check (RFC 7208 §2.6).
@@ -93,7 +96,7 @@ func (c *Checker) SPF(ctx context.Context, ip net.IP, helo, mailFrom string) SPF
 		return res
 	}
 	result, _ := spf.CheckHostWithSender(ip, helo, sender,
-		spf.WithContext(ctx), spf.WithResolver(fqdnResolver{c.resolver()}))
+		spf.WithContext(ctx), spf.WithResolver(c.dns()))
 	res.Result = string(result)
 	return res
 }

@@ -32,8 +32,25 @@ func (f fqdnResolver) LookupAddr(ctx context.Context, addr string) ([]string, er
 // dkim and dmarc packages take. Errors are returned unwrapped: those
 // packages tell temporary failures by asserting *net.DNSError.
 func (c *Checker) lookupTXT(ctx context.Context) func(string) ([]string, error) {
-	f := fqdnResolver{c.resolver()}
+	f := c.dns()
 	return func(name string) ([]string, error) { return f.LookupTXT(ctx, name) }
+}
+
+// dnsResolver is what SPF, DKIM and DMARC ask (spf.DNSResolver).
+type dnsResolver interface {
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+	LookupAddr(ctx context.Context, addr string) ([]string, error)
+}
+
+// dns returns the Checker's resolver, through its Cache when it has one.
+func (c *Checker) dns() dnsResolver {
+	f := fqdnResolver{c.resolver()}
+	if c.Cache != nil {
+		return cachedResolver{r: f, c: c.Cache}
+	}
+	return f
 }
 
 func absolute(name string) string {
