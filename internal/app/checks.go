@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/mailwiki/mailwiki"
@@ -204,8 +205,9 @@ const (
 func DemoScanners(ctx context.Context, cfg *config.Config, rspamdURL, clamdAddr string) []string {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	spam, malware := "spam: built-in check (the GTUBE test string only); rspamd not found", "malware: built-in check (the EICAR test file, also zipped); clamd not found"
+	spam, malware := "spam: built-in check (the GTUBE test string only); rspamd off", "malware: built-in check (the EICAR test file, also zipped); clamd off"
 	if rspamdURL != "" {
+		spam = strings.Replace(spam, "rspamd off", "rspamd not found", 1)
 		if err := (&rspamd.Client{URL: rspamdURL}).Ping(ctx); err == nil {
 			cfg.Checks.Rspamd.Address, spam = rspamdURL, "spam: rspamd at "+rspamdURL
 		} else {
@@ -213,6 +215,7 @@ func DemoScanners(ctx context.Context, cfg *config.Config, rspamdURL, clamdAddr 
 		}
 	}
 	if clamdAddr != "" {
+		malware = strings.Replace(malware, "clamd off", "clamd not found", 1)
 		network, addr, err := clamav.ParseAddress(clamdAddr)
 		if err == nil {
 			err = (&clamav.Client{Network: network, Address: addr}).Ping(ctx)
