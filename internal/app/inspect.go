@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/mailwiki/mailwiki/internal/pipeline"
@@ -32,8 +34,11 @@ type InspectAttachment struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`
 	Size        int    `json:"size"`
-	Inline      bool   `json:"inline"`
-	ContentID   string `json:"content_id,omitempty"`
+	// SHA256 is the hex SHA-256 of the exact bytes the page would carry,
+	// so a user can check that an attachment arrives byte for byte.
+	SHA256    string `json:"sha256"`
+	Inline    bool   `json:"inline"`
+	ContentID string `json:"content_id,omitempty"`
 }
 
 // Inspect is InspectContext without a deadline, for a message received at
@@ -60,10 +65,18 @@ func InspectContext(ctx context.Context, raw []byte, opts pipeline.DraftOptions)
 	}
 	r.Fallback, r.FallbackReason = b.Fallback(), b.Reason
 	r.Title, r.Storage = b.Draft.Title, b.Draft.Storage
-	r.Warnings = append(r.Warnings, b.Draft.Warnings...)
+	seen := map[string]bool{}
+	for _, w := range b.Draft.Warnings { // each once, in order
+		if !seen[w] {
+			seen[w] = true
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
 	for _, a := range b.Draft.Attachments {
+		sum := sha256.Sum256(a.Data)
 		r.Attachments = append(r.Attachments, InspectAttachment{
-			Filename: a.Filename, ContentType: a.ContentType, Size: len(a.Data), Inline: a.Inline, ContentID: a.ContentID,
+			Filename: a.Filename, ContentType: a.ContentType, Size: len(a.Data), SHA256: hex.EncodeToString(sum[:]),
+			Inline: a.Inline, ContentID: a.ContentID,
 		})
 	}
 	return r, nil

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -71,7 +73,9 @@ func compareInspect(t *testing.T, path string, r app.InspectReport, raw []byte, 
 	}
 	var want []app.InspectAttachment
 	for _, a := range b.Draft.Attachments {
-		want = append(want, app.InspectAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: len(a.Data), Inline: a.Inline, ContentID: a.ContentID})
+		sum := sha256.Sum256(a.Data)
+		want = append(want, app.InspectAttachment{Filename: a.Filename, ContentType: a.ContentType, Size: len(a.Data), SHA256: hex.EncodeToString(sum[:]),
+			Inline: a.Inline, ContentID: a.ContentID})
 	}
 	if fmt.Sprint(r.Attachments) != fmt.Sprint(want) && len(want)+len(r.Attachments) > 0 {
 		t.Errorf("%s: inspect shows files %v, delivery publishes %v", path, r.Attachments, want)
