@@ -124,7 +124,9 @@ func fromEnvelope(env *enmime.Envelope) *mailwiki.Message {
 	msg.From, msg.FromAddress = fromHeader(env)
 	msg.To = addressList(env, "To")
 	msg.Date = headerDate(env, msg)
-	msg.Attachments = attachments(env)
+	var winmail []string
+	msg.Attachments, winmail = expandWinmail(attachments(env))
+	msg.Warnings = append(msg.Warnings, winmail...)
 	msg.Warnings = appendPartWarnings(msg.Warnings, env.Errors)
 	return msg
 }
