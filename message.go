@@ -40,6 +40,39 @@ type Message struct {
 	HTML        string    // the text/html body (decoded to UTF-8); empty if none
 	Attachments []Attachment
 	Warnings    []string // what the parser had to repair; safe to log (no content)
+	// Body is the body as a mail client shows it: every text part and
+	// every inline image it would display, in message order (Apple Mail's
+	// several HTML parts around images, the chosen side of each
+	// multipart/alternative). When set, it is what the page shows; Text
+	// and HTML stay the one-string views (search, fallback). Nil when the
+	// body is a single text/plain part: Text says it all.
+	Body []BodyPart
+	// Locations maps the Content-Location (RFC 2557) of attachments to
+	// their index in Attachments. Keys are resolved against the part's
+	// Content-Base or enclosing Content-Location where there is one, and
+	// relative as written where there is none.
+	Locations map[string]int
+}
+
+// BodyKind says what a BodyPart holds.
+type BodyKind uint8
+
+// The kinds of body part.
+const (
+	BodyText  BodyKind = iota // text/plain in Content
+	BodyHTML                  // text/html in Content
+	BodyImage                 // the image Attachments[Attachment], shown here
+)
+
+// BodyPart is one piece of a message's body, in display order.
+type BodyPart struct {
+	Kind    BodyKind
+	Content string // BodyText, BodyHTML: the decoded text
+	// Base is the URL a BodyHTML part's relative references resolve
+	// against (RFC 2557: its Content-Location, or an enclosing
+	// Content-Base); empty if none.
+	Base       string
+	Attachment int // BodyImage: the index in Message.Attachments
 }
 
 // Attachment is a file carried by a message: an inline image (Inline, with a

@@ -16,13 +16,10 @@ import (
 // checker's own words, and a case listed here that passes fails the test
 // (take it off the list). Issue 9 empties this table.
 var knownFailures = map[string]string{
-	"01-cp1252-labelled-latin1.eml":          "WHATWG charset labels (ISO-8859-1 read as windows-1252): issue 9, item 1",
-	"04-rfc2231-latin1-charset.eml":          "RFC 2231 parameters in non-UTF-8 charsets: issue 9, item 1",
-	"07-applemail-split-html-parts.eml":      "several HTML body parts: issue 9, item 2",
-	"08-inline-image-content-location.eml":   "Content-Location and bare Content-ID images: issue 9, item 4",
+	"01-cp1252-labelled-latin1.eml":           "WHATWG charset labels (ISO-8859-1 read as windows-1252): issue 9, item 1",
+	"04-rfc2231-latin1-charset.eml":           "RFC 2231 parameters in non-UTF-8 charsets: issue 9, item 1",
 	"15-text-attachment-bytes-transcoded.eml": "text attachments byte-exact: issue 9, item 1",
-	"16-format-flowed-delsp.eml":             "format=flowed: issue 9, item 5",
-	"18-data-uri-images.eml":                 "data: URI images in any case and mislabelled: issue 9, item 4",
+	"16-format-flowed-delsp.eml":              "format=flowed: issue 9, item 5",
 }
 
 // TestFieldCases runs the corpus's own checker (field-cases/check.py: the

@@ -48,6 +48,7 @@ func ConvertContext(ctx context.Context, msg *mailwiki.Message, opts Options) (*
 	}
 	lim := opts.Limits.withDefaults()
 	files := newFileSet(msg.Attachments)
+	files.locate(msg.Locations)
 	if len(files.files) > lim.MaxFiles {
 		return nil, tooManyFiles(lim.MaxFiles)
 	}
@@ -57,6 +58,7 @@ func ConvertContext(ctx context.Context, msg *mailwiki.Message, opts Options) (*
 	}
 	var b strings.Builder
 	b.WriteString(body)
+	files.dropDecorations()
 	attachmentList(&b, files.unshown())
 	storage := b.String()
 	if err := checkOutput(ctx, storage); err != nil {
@@ -91,6 +93,9 @@ func checkOutput(ctx context.Context, storage string) error {
 func messageBody(ctx context.Context, msg *mailwiki.Message, files *fileSet, lim Limits) (string, []string, error) {
 	if ctx.Err() != nil {
 		return "", nil, interrupted(ctx)
+	}
+	if len(msg.Body) > 0 {
+		return assembledBody(ctx, msg, files, lim)
 	}
 	if strings.TrimSpace(msg.HTML) != "" {
 		body, visible, warnings, err := htmlBody(ctx, msg.HTML, files, lim)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mailwiki/mailwiki"
+	"github.com/mailwiki/mailwiki/internal/contentloc"
 )
 
 // fileSet collects the files of one page: the message's attachments under
@@ -17,6 +18,9 @@ type fileSet struct {
 	files    []mailwiki.Attachment
 	shown    []bool
 	byCID    map[string]int
+	byMsg    []int          // per attachment of the message: its file, -1 if skipped
+	byLoc    map[string]int // resolved Content-Location → file
+	base     string         // the base URL of the HTML part being converted
 	warnings []string
 }
 
@@ -30,9 +34,11 @@ func newFileSet(atts []mailwiki.Attachment, reserved ...string) *fileSet {
 	for _, a := range atts {
 		if len(a.Data) == 0 {
 			fs.warnings = append(fs.warnings, "empty attachment skipped")
+			fs.byMsg = append(fs.byMsg, -1)
 			continue
 		}
 		i := fs.add(a)
+		fs.byMsg = append(fs.byMsg, i)
 		if key := cidKey(a.ContentID); key != "" {
 			if _, dup := fs.byCID[key]; !dup {
 				fs.byCID[key] = i
@@ -50,27 +56,24 @@ func (fs *fileSet) add(a mailwiki.Attachment) int {
 	return len(fs.files) - 1
 }
 
-// showCID returns the file name of the attachment with Content-ID cid (as
-// written in a cid: URL) and marks it shown.
-func (fs *fileSet) showCID(cid string) (string, bool) {
-	i, ok := fs.byCID[cidKey(cid)]
-	if !ok {
-		if unescaped, err := url.PathUnescape(cid); err == nil {
-			i, ok = fs.byCID[cidKey(unescaped)]
+// cidFile returns the file with Content-ID cid (as written in a cid: URL,
+// percent-encoded or not), or -1.
+func (fs *fileSet) cidFile(cid string) int {
+	if i, ok := fs.byCID[cidKey(cid)]; ok {
+		return i
+	}
+	if unescaped, err := url.PathUnescape(cid); err == nil {
+		if i, ok := fs.byCID[cidKey(unescaped)]; ok {
+			return i
 		}
 	}
-	if !ok {
-		return "", false
-	}
-	fs.shown[i] = true
-	return fs.files[i].Filename, true
+	return -1
 }
 
-// showData adds a decoded data: image and returns its name, marked shown.
-func (fs *fileSet) showData(contentType string, data []byte) string {
-	i := fs.add(mailwiki.Attachment{ContentType: contentType, Data: data, Inline: true})
-	fs.shown[i] = true
-	return fs.files[i].Filename
+// addData adds an image decoded from a data: URL, not yet shown, and
+// returns its index.
+func (fs *fileSet) addData(contentType string, data []byte) int {
+	return fs.add(mailwiki.Attachment{ContentType: contentType, Data: data, Inline: true})
 }
 
 // unshown returns the files the body does not show, in order.
@@ -128,4 +131,52 @@ func humanSize(n int) string {
 		v /= unit
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// locate records the message's Content-Locations (RFC 2557), which map to
+// indexes of the message's attachments.
+func (fs *fileSet) locate(locations map[string]int) {
+	for loc, i := range locations {
+		if f := fs.fileOf(i); f >= 0 {
+			if fs.byLoc == nil {
+				fs.byLoc = make(map[string]int)
+			}
+			fs.byLoc[loc] = f
+		}
+	}
+}
+
+// fileOf returns the file made from the message's attachment i, or -1.
+func (fs *fileSet) fileOf(i int) int {
+	if i < 0 || i >= len(fs.byMsg) {
+		return -1
+	}
+	return fs.byMsg[i]
+}
+
+// lookupSrc returns the file an <img src> that is neither cid: nor data:
+// refers to: by its Content-Location, resolved against the current base,
+// else as written; else by a Content-ID written without the cid: scheme.
+// It returns -1 when the message has no such part.
+func (fs *fileSet) lookupSrc(src string) int {
+	for _, key := range []string{contentloc.Resolve(fs.base, src), contentloc.Resolve("", src)} {
+		if i, ok := fs.byLoc[key]; ok {
+			return i
+		}
+	}
+	return fs.cidFile(src)
+}
+
+// show marks file i shown and returns its name.
+func (fs *fileSet) show(i int) string {
+	fs.shown[i] = true
+	return fs.files[i].Filename
+}
+
+// isSVG reports whether file i is an SVG image, which is never shown
+// inline (it can carry script).
+func (fs *fileSet) isSVG(i int) bool {
+	f := fs.files[i]
+	return strings.EqualFold(strings.TrimSpace(f.ContentType), "image/svg+xml") ||
+		strings.HasSuffix(strings.ToLower(f.Filename), ".svg")
 }

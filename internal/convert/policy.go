@@ -130,10 +130,12 @@ var sanitizer = sync.OnceValue(func() *bluemonday.Policy {
 			p.AllowAttrs(r.Attrs...).OnElements(r.Name)
 		}
 	}
-	p.AllowAttrs("src", "alt").OnElements("img")
-	p.AllowURLSchemes("http", "https", "mailto", "cid")
-	p.AllowDataURIImages()
-	p.RequireParseableURLs(true)
+	p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
+	// URLs are left as written: the writer checks each href (safeHref)
+	// and resolves each img src itself (image.go), which bluemonday's URL
+	// rules would cut short: relative Content-Location references,
+	// data: URLs in upper case, with white space or labelled image/jpg.
+	p.RequireParseableURLs(false)
 	p.SkipElementsContent(droppedContainers()...)
 	return p
 })

@@ -13,7 +13,7 @@ import (
 // warning, beyond lim.HTML). Part errors are gathered from the whole tree:
 // since enmime v2.4.0 EnvelopeFromPart no longer does it.
 func envelope(root *enmime.Part, lim Limits, g *guard) (*enmime.Envelope, []string, error) {
-	texts := textParts(root)
+	texts := joinedTextParts(root)
 	n, size := len(texts), 0
 	for _, p := range texts {
 		size += len(p.Content)
@@ -48,10 +48,10 @@ func htmlToTextCost(root *enmime.Part, textSize int, lim Limits) string {
 	return ""
 }
 
-// textParts returns the text/plain parts enmime joins into Envelope.Text:
-// in a multipart/alternative the first found breadth first, in any other
-// multipart all of them depth first; nil for a single part.
-func textParts(root *enmime.Part) []*enmime.Part {
+// joinedTextParts returns the text/plain parts enmime joins into
+// Envelope.Text: in a multipart/alternative the first found breadth first,
+// in any other multipart all of them depth first; nil for a single part.
+func joinedTextParts(root *enmime.Part) []*enmime.Part {
 	if root.FirstChild == nil {
 		return nil
 	}

@@ -127,6 +127,7 @@ func fromEnvelope(env *enmime.Envelope) *mailwiki.Message {
 	var winmail []string
 	msg.Attachments, winmail = expandWinmail(attachments(env))
 	msg.Warnings = append(msg.Warnings, winmail...)
+	assembleBody(env, msg)
 	msg.Warnings = appendPartWarnings(msg.Warnings, env.Errors)
 	return msg
 }
