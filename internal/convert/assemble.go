@@ -36,7 +36,8 @@ func assembledBody(ctx context.Context, msg *mailwiki.Message, files *fileSet, l
 	}
 	if !visible {
 		if strings.TrimSpace(msg.Text) != "" {
-			return textBody(msg.Text, true), appendNew(warnings, "HTML body shows nothing; text body used"), nil
+			body, ws := plainBody(msg.Text)
+			return body, appendNew(warnings, append([]string{"HTML body shows nothing; text body used"}, ws...)...), nil
 		}
 		return noTextNote, warnings, nil
 	}
@@ -49,12 +50,13 @@ func bodyPart(ctx context.Context, p mailwiki.BodyPart, files *fileSet, lim Limi
 	case mailwiki.BodyHTML:
 		files.base = p.Base
 		defer func() { files.base = "" }()
-		return htmlBody(ctx, p.Content, files, lim)
+		return htmlPart(ctx, p.Content, files, lim)
 	case mailwiki.BodyText:
 		if strings.TrimSpace(p.Content) == "" {
 			return "", false, nil, nil
 		}
-		return textBody(p.Content, true), true, nil, nil
+		body, ws := plainBody(p.Content)
+		return body, true, ws, nil
 	}
 	return "", false, nil, nil
 }

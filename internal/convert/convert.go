@@ -2,6 +2,7 @@ package convert
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -99,6 +100,9 @@ func messageBody(ctx context.Context, msg *mailwiki.Message, files *fileSet, lim
 	}
 	if strings.TrimSpace(msg.HTML) != "" {
 		body, visible, warnings, err := htmlBody(ctx, msg.HTML, files, lim)
+		if errors.Is(err, errTooDeep) {
+			return deepBody(ctx, msg, err, lim)
+		}
 		if err != nil || visible || strings.TrimSpace(msg.Text) == "" {
 			if err == nil && !visible {
 				body += noTextNote
@@ -106,12 +110,14 @@ func messageBody(ctx context.Context, msg *mailwiki.Message, files *fileSet, lim
 			return body, warnings, err
 		}
 		warnings = append(warnings, "HTML body shows nothing; text body used")
-		return textBody(msg.Text, true), warnings, nil
+		text, textWarnings := plainBody(msg.Text)
+		return text, append(warnings, textWarnings...), nil
 	}
 	if strings.TrimSpace(msg.Text) == "" {
 		return noTextNote, nil, nil
 	}
-	return textBody(msg.Text, true), nil, nil
+	text, warnings := plainBody(msg.Text)
+	return text, warnings, nil
 }
 
 // concat joins warning lists into a new slice.

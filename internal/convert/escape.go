@@ -21,8 +21,9 @@ func xmlChar(r rune) bool {
 }
 
 // writeEscaped writes s to b as XML character data (attr: as an attribute
-// value in double quotes). Invalid UTF-8 and characters XML forbids become
-// U+FFFD; only the predefined XML entities are used.
+// value in double quotes). Invalid UTF-8, characters XML forbids and the
+// control characters cleanText drops (C1, DEL), should any come this far,
+// become U+FFFD; only the predefined XML entities are used.
 func writeEscaped(b *strings.Builder, s string, attr bool) {
 	for i, r := range s {
 		if r == utf8.RuneError {
@@ -42,7 +43,7 @@ func writeEscaped(b *strings.Builder, s string, attr bool) {
 			b.WriteString("&quot;")
 		case (r == '\n' || r == '\r' || r == '\t') && attr:
 			b.WriteByte(' ')
-		case !xmlChar(r):
+		case !xmlChar(r) || control(r):
 			b.WriteRune('\uFFFD')
 		default:
 			b.WriteRune(r)

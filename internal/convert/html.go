@@ -34,16 +34,16 @@ type htmlWriter struct {
 // lim.MaxFiles, or the context's error.
 func htmlBody(ctx context.Context, src string, files *fileSet, lim Limits) (string, bool, []string, error) {
 	if what := htmlshape.Check(src, lim.HTML); what != "" {
-		return "", false, nil, limitError(what)
+		return "", false, nil, htmlLimitError(what)
 	}
 	clean := sanitizer().Sanitize(src)
 	doc, err := html.Parse(strings.NewReader(clean))
 	if err != nil {
 		// A strings.Reader has no read errors: html.Parse refused the
 		// nesting, which htmlshape.Check should have caught.
-		return "", false, nil, limitError("HTML body nested deeper than 512 elements")
+		return "", false, nil, htmlLimitError("HTML body nested deeper than 512 elements")
 	}
-	w := &htmlWriter{ctx: ctx, files: files, maxFiles: lim.MaxFiles}
+	w := &htmlWriter{ctx: ctx, files: files, maxFiles: lim.MaxFiles, warnings: cleanTree(doc)}
 	w.children(doc)
 	return w.b.String(), w.visible > 0, w.warnings, w.err
 }

@@ -40,7 +40,7 @@ func TestHTMLBody(t *testing.T) {
 		{"remote image becomes a link", `<img src="https://x.example/i.png?a=1&b=2">`,
 			`<a href="https://x.example/i.png?a=1&amp;b=2">x.example</a>`},
 		{"javascript image dropped", `<img src="javascript:alert(1)">`, ""},
-		{"control characters replaced", "a\x01b", "a\uFFFDb"},
+		{"control characters dropped", "a\x01b\u0085c", "abc"},
 		{"svg dropped", "<svg><text>x</text></svg>y", "y"},
 		{"pre keeps spaces", "<pre>a\n  b</pre>", "<pre>a\n  b</pre>\n"},
 	}

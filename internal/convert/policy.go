@@ -131,6 +131,8 @@ var sanitizer = sync.OnceValue(func() *bluemonday.Policy {
 		}
 	}
 	p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
+	// Kept for cleanTree, which drops hidden elements; never written out.
+	p.AllowAttrs("style", "hidden").Globally()
 	// URLs are left as written: the writer checks each href (safeHref)
 	// and resolves each img src itself (image.go), which bluemonday's URL
 	// rules would cut short: relative Content-Location references,

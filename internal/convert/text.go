@@ -9,10 +9,19 @@ import (
 // immutable and safe for concurrent use.
 var urlPattern = regexp.MustCompile(`(?i)\b(?:https?://|mailto:|www\.)[^\s<>"]+`)
 
+// plainBody is textBody with links for a message's text body; it returns
+// the warnings for the characters cleanText dropped.
+func plainBody(s string) (string, []string) {
+	s, d := cleanText(s)
+	return textBody(s, true), d.warnings()
+}
+
 // textBody converts plain text to storage paragraphs: blank lines separate
 // paragraphs, single newlines become <br/>, URLs become links when linkify is
-// set, everything else is escaped. No text is dropped.
+// set, everything else is escaped. Only control characters and runs of
+// zero-width filler are dropped (cleanText).
 func textBody(s string, linkify bool) string {
+	s, _ = cleanText(s)
 	var b strings.Builder
 	for _, para := range paragraphs(s) {
 		b.WriteString("<p>")

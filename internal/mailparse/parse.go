@@ -83,6 +83,7 @@ func ParseContext(ctx context.Context, raw []byte, lim Limits) (*mailwiki.Messag
 	if err := g.check(err, lim); err != nil {
 		return nil, err
 	}
+	unflowParts(root)
 	env, warnings, err := envelope(root, lim, g)
 	if err != nil {
 		return nil, err

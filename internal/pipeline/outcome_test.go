@@ -178,7 +178,7 @@ func TestExpiredWithPageButNoFilesSaysSo(t *testing.T) {
 func TestPathologicalShapesArePublishedAsFallback(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	for i, raw := range [][]byte{hostile.NestedMultipart(8000), hostile.SiblingParts(80000), hostile.NestedHTML(100000)} {
+	for i, raw := range [][]byte{hostile.NestedMultipart(8000), hostile.SiblingParts(80000), hostile.DataImages(2000)} {
 		env := b.queue(t, "docs@x.test", string(raw))
 		if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
 			t.Fatalf("shape %d: %v", i, err)

@@ -135,11 +135,21 @@ func (s *stack) exceeds(l Limits) string {
 	case s.elements > l.MaxElements:
 		return fmt.Sprintf("HTML body has more than %d elements", l.MaxElements)
 	case len(s.open) > l.MaxDepth:
-		return fmt.Sprintf("HTML body nested deeper than %d elements", l.MaxDepth)
+		return fmt.Sprintf(tooDeepPrefix+"%d elements", l.MaxDepth)
 	case s.depths > l.MaxDepthSum:
 		return fmt.Sprintf("HTML body too deeply nested for its size (depth sum over %d)", l.MaxDepthSum)
 	}
 	return ""
+}
+
+// tooDeepPrefix begins the message of the depth limit.
+const tooDeepPrefix = "HTML body nested deeper than "
+
+// TooDeep reports whether what, a message of Check (or one that begins
+// like it), names the depth limit: past it x/net/html refuses to build a
+// tree, but the document's text can still be read with its tokenizer.
+func TooDeep(what string) bool {
+	return strings.HasPrefix(what, tooDeepPrefix)
 }
 
 // void reports the HTML elements that never have content.
