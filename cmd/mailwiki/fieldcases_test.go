@@ -16,9 +16,7 @@ import (
 // checker's own words, and a case listed here that passes fails the test
 // (take it off the list). Issue 9 empties this table.
 var knownFailures = map[string]string{
-	"01-cp1252-labelled-latin1.eml":           "WHATWG charset labels (ISO-8859-1 read as windows-1252): issue 9, item 1",
-	"04-rfc2231-latin1-charset.eml":           "RFC 2231 parameters in non-UTF-8 charsets: issue 9, item 1",
-	"15-text-attachment-bytes-transcoded.eml": "text attachments byte-exact: issue 9, item 1",
+	"16-format-flowed-delsp.eml": "format=flowed: issue 9, item 5",
 }
 
 // TestFieldCases runs the corpus's own checker (field-cases/check.py: the

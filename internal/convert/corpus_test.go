@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
 
 	"github.com/mailwiki/mailwiki"
 	"github.com/mailwiki/mailwiki/internal/mailparse"
@@ -115,7 +116,8 @@ func checkNamedParts(t *testing.T, raw []byte, d *mailwiki.Draft) int {
 	t.Helper()
 	p := enmime.NewParser(enmime.SkipMalformedParts(true), enmime.MultipartWOBoundaryAsSinglePart(true),
 		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
-		enmime.DisableCharacterDetection(true), enmime.StripMediaTypeInvalidCharacters(true))
+		enmime.DisableCharacterDetection(true), enmime.StripMediaTypeInvalidCharacters(true),
+		enmime.SetCustomParseMediaType(asSent))
 	root, err := p.ReadParts(bytes.NewReader(raw))
 	if err != nil {
 		return 0
@@ -130,6 +132,17 @@ func checkNamedParts(t *testing.T, raw []byte, d *mailwiki.Draft) int {
 		}
 	}
 	return len(named)
+}
+
+// asSent parses a media type as enmime does, with the charset of text
+// types set to utf-8, so that enmime keeps a text part's bytes as sent:
+// attachments are byte-exact, never converted to another charset.
+func asSent(v string) (string, map[string]string, []string, error) {
+	mtype, params, invalid, err := mediatype.ParseWithOptions(v, mediatype.ParseOptions{StripMediaTypeInvalidCharacters: true})
+	if err == nil && params != nil && strings.HasPrefix(mtype, "text/") {
+		params["charset"] = "utf-8"
+	}
+	return mtype, params, invalid, err
 }
 
 func hasData(d *mailwiki.Draft, data []byte) bool {

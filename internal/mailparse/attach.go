@@ -13,8 +13,10 @@ import (
 // part: enmime's attachments, inlines and other parts, in tree order. A text
 // part that carries a file name is returned as an attachment even when its
 // text is also in the body, so that no named file is lost. Parts whose content
-// is empty are skipped.
-func attachments(env *enmime.Envelope) []mailwiki.Attachment {
+// is empty are skipped. An attachment's data is the part's bytes as sent,
+// transfer-decoded only (d.bytesOf), whatever its media type: never
+// converted to another charset or line ending.
+func attachments(env *enmime.Envelope, d *decoder) []mailwiki.Attachment {
 	root := env.Root
 	if root == nil {
 		return nil
@@ -28,22 +30,22 @@ func attachments(env *enmime.Envelope) []mailwiki.Attachment {
 		if body[p] && p.FileName == "" {
 			return false
 		}
-		out = append(out, toAttachment(p))
+		out = append(out, toAttachment(p, d.bytesOf(p)))
 		return false
 	})
 	return out
 }
 
-// toAttachment copies a part into a mailwiki.Attachment. A part with a
-// Content-ID that is not explicitly an attachment is inline.
-func toAttachment(p *enmime.Part) mailwiki.Attachment {
+// toAttachment copies a part with data into a mailwiki.Attachment. A part
+// with a Content-ID that is not explicitly an attachment is inline.
+func toAttachment(p *enmime.Part, data []byte) mailwiki.Attachment {
 	cid := strings.TrimSpace(p.ContentID)
 	return mailwiki.Attachment{
 		Filename:    p.FileName,
 		ContentType: p.ContentType,
 		ContentID:   cid,
 		Inline:      cid != "" && !strings.EqualFold(p.Disposition, "attachment"),
-		Data:        p.Content,
+		Data:        data,
 	}
 }
 

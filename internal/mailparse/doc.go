@@ -24,7 +24,15 @@
 // before enmime builds the envelope (body.go). Package hostile generates
 // the shapes these limits exist for; bench/parse measures them.
 //
-// Declared charsets are trusted: enmime's statistical charset detection
-// (about 0.1 s per MB) runs only for text parts that declare none, and not
-// at all beyond Limits.MaxDetectBytes of them.
+// Charsets (charset.go, decode.go, rfc2047.go, rfc2231.go) are read by this
+// package, not by enmime, which is told every text part is UTF-8 and so
+// keeps its bytes as sent: attachments are the transfer-decoded bytes of
+// their part, never converted. Text parts, header fields and file names
+// (RFC 2231 in any charset, RFC 2047 words where clients put them) are
+// converted to UTF-8 as browsers read the labels (WHATWG: ISO-8859-1 and
+// US-ASCII as windows-1252). A text part without a charset is read by its
+// byte order mark, its HTML <meta> charset, as UTF-8 when valid, by
+// statistical detection (about 0.1 s per MB; not beyond
+// Limits.MaxDetectBytes of such parts), else as windows-1252. Every guess
+// or rename adds a warning.
 package mailparse

@@ -208,7 +208,8 @@ Content-Type: multipart/alternative; boundary="b"
 Content-Type: multipart/related; boundary="c"
 
 --c
-Content-Type: text/plain; charset=x-unknown-charset
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: x-unknown-encoding
 
 text
 --c--
@@ -220,7 +221,7 @@ text
 		t.Fatal(err)
 	}
 	if !hasWarning(msg, "part problem: ") {
-		t.Errorf("Warnings = %q, want the nested part's charset problem", msg.Warnings)
+		t.Errorf("Warnings = %q, want the nested part's encoding problem", msg.Warnings)
 	}
 }
 

@@ -79,16 +79,17 @@ func ParseContext(ctx context.Context, raw []byte, lim Limits) (*mailwiki.Messag
 		return nil, err
 	}
 	g := &guard{ctx: ctx, r: bytes.NewReader(raw), declare: detect > lim.MaxDetectBytes}
-	root, err := newParser(lim, g).ReadParts(g)
+	d := newDecoder(g, !g.declare)
+	root, err := newParser(lim, g, enmime.SetCustomParseMediaType(d.parseMediaType)).ReadParts(g)
 	if err := g.check(err, lim); err != nil {
 		return nil, err
 	}
-	unflowParts(root)
+	d.decodeParts(root)
 	env, warnings, err := envelope(root, lim, g)
 	if err != nil {
 		return nil, err
 	}
-	msg := fromEnvelope(env)
+	msg := fromEnvelope(env, d)
 	if g.declare {
 		warnings = append(warnings, fmt.Sprintf("charset detection skipped: over %d bytes of text without a declared charset", lim.MaxDetectBytes))
 	}
@@ -111,10 +112,11 @@ func readError(err error, lim Limits) error {
 	}
 }
 
-// fromEnvelope copies what mailwiki needs out of an enmime envelope.
-func fromEnvelope(env *enmime.Envelope) *mailwiki.Message {
+// fromEnvelope copies what mailwiki needs out of an enmime envelope; d
+// decodes its header fields and holds the bytes of its attachments.
+func fromEnvelope(env *enmime.Envelope, d *decoder) *mailwiki.Message {
 	msg := &mailwiki.Message{
-		Subject:    cleanHeader(env.GetHeader("Subject")),
+		Subject:    cleanHeader(d.header(env, "Subject")),
 		MessageID:  firstID(env.GetHeader("Message-Id")),
 		InReplyTo:  firstID(env.GetHeader("In-Reply-To")),
 		References: idList(env.GetHeader("References")),
@@ -122,13 +124,14 @@ func fromEnvelope(env *enmime.Envelope) *mailwiki.Message {
 		HTML:       env.HTML,
 		Automatic:  isAutomatic(env.Root),
 	}
-	msg.From, msg.FromAddress = fromHeader(env)
-	msg.To = addressList(env, "To")
+	msg.From, msg.FromAddress = fromHeader(env, d)
+	msg.To = addressList(env, d, "To")
 	msg.Date = headerDate(env, msg)
 	var winmail []string
-	msg.Attachments, winmail = expandWinmail(attachments(env))
+	msg.Attachments, winmail = expandWinmail(attachments(env, d))
 	msg.Warnings = append(msg.Warnings, winmail...)
 	assembleBody(env, msg)
+	msg.Warnings = append(msg.Warnings, d.warnings...)
 	msg.Warnings = appendPartWarnings(msg.Warnings, env.Errors)
 	return msg
 }
@@ -155,20 +158,20 @@ func headerDate(env *enmime.Envelope, msg *mailwiki.Message) time.Time {
 // fromHeader returns the From header in display form ("Name <addr>") and the
 // bare address. When the header is not a valid address list, the decoded text
 // is returned as the display form and the address is empty.
-func fromHeader(env *enmime.Envelope) (display, address string) {
-	list, err := env.AddressList("From")
+func fromHeader(env *enmime.Envelope, d *decoder) (display, address string) {
+	list, err := d.addresses(env, "From")
 	if err == nil && len(list) > 0 {
 		return displayAddress(list[0]), list[0].Address
 	}
-	return cleanHeader(env.GetHeader("From")), ""
+	return cleanHeader(d.header(env, "From")), ""
 }
 
 // addressList returns the addresses of header key in display form; an
 // unparseable header yields its decoded text as a single entry.
-func addressList(env *enmime.Envelope, key string) []string {
-	list, err := env.AddressList(key)
+func addressList(env *enmime.Envelope, d *decoder, key string) []string {
+	list, err := d.addresses(env, key)
 	if err != nil {
-		if v := cleanHeader(env.GetHeader(key)); v != "" {
+		if v := cleanHeader(d.header(env, key)); v != "" {
 			return []string{v}
 		}
 		return nil
