@@ -15,9 +15,7 @@ import (
 // with the reason: each still runs and is reported as skipped with the
 // checker's own words, and a case listed here that passes fails the test
 // (take it off the list). Issue 9 empties this table.
-var knownFailures = map[string]string{
-	"16-format-flowed-delsp.eml": "format=flowed: issue 9, item 5",
-}
+var knownFailures = map[string]string{}
 
 // TestFieldCases runs the corpus's own checker (field-cases/check.py: the
 // expectations of field-cases/expected.json, against `mailwiki inspect`)

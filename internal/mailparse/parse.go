@@ -85,6 +85,7 @@ func ParseContext(ctx context.Context, raw []byte, lim Limits) (*mailwiki.Messag
 		return nil, err
 	}
 	d.decodeParts(root)
+	unflowParts(root)
 	env, warnings, err := envelope(root, lim, g)
 	if err != nil {
 		return nil, err
