@@ -168,11 +168,15 @@ func TestUnknownRecipientRefused(t *testing.T) {
 func TestUnconvertibleMessageStillPublished(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)
-	// An HTML body nested deeper than the converter follows (500 elements):
-	// the page is the text fallback with the original attached. (A message
-	// whose header cannot be read at all is refused at the door instead.)
-	raw := "From: alice@example.org\r\nTo: " + app.DemoAddress + "\r\nSubject: Deep\r\nContent-Type: text/html\r\n\r\n" +
-		strings.Repeat("<div>", 600) + "secret-ish words" + strings.Repeat("</div>", 600) + "\r\n"
+	// More MIME parts than the parser takes (1,000): the page is the text
+	// fallback with the original attached. (A message whose header cannot
+	// be read at all is refused at the door instead.)
+	var parts strings.Builder
+	for range 1200 {
+		parts.WriteString("--b\r\nContent-Type: text/plain\r\n\r\npart\r\n")
+	}
+	raw := "From: alice@example.org\r\nTo: " + app.DemoAddress + "\r\nSubject: Many parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"secret-ish words\r\n" + parts.String() + "--b--\r\n"
 	if err := send(t, b.main.SMTPAddr(), app.DemoAddress, []byte(raw)); err != nil {
 		t.Fatal(err)
 	}
