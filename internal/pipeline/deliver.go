@@ -59,6 +59,7 @@ type attempt struct {
 	t        *timings
 	raw      []byte            // nil when the spool object could not be read
 	msg      *mailwiki.Message // nil when not parsed
+	warnings []string          // the draft's: what was dropped, renamed or guessed (safe text)
 	progress map[string]mailwiki.Delivery
 	finish   func(context.Context) error // nil outside a queue
 }
@@ -149,7 +150,7 @@ func (d *Deliverer) draft(ctx context.Context, a *attempt) (*drafts, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.msg = b.Message
+	a.msg, a.warnings = b.Message, b.Draft.Warnings
 	if b.Fallback() {
 		a.log.Warn("conversion failed, publishing the text fallback", "reason", b.Reason)
 	}

@@ -85,6 +85,9 @@ func (d *Deliverer) summarize(a *attempt, p *plan, failed []mailwiki.RecipientFa
 		outcome = outcomeFailed
 	}
 	attrs := []any{"outcome", outcome, "pages", pagesAttr(p), "size", a.env.Size, "delay_ms", delay.Milliseconds(), a.t.attr()}
+	if len(a.warnings) > 0 { // safe text by contract (mailwiki.Draft.Warnings): why the page looks as it does
+		attrs = append(attrs, "warnings", a.warnings)
+	}
 	if len(failed) > 0 {
 		attrs = append(attrs, "failed", failedAttr(failed), "from", a.env.From, "sender_notified", notified)
 	}

@@ -203,3 +203,23 @@ func TestTenantRateLimit(t *testing.T) {
 		t.Fatalf("other tenant: %q, %v", id, err)
 	}
 }
+
+// TestDeliveryLogsTheDraftsWarnings: what the converter had to guess or
+// drop is on the delivery's log line (metadata only: the warnings never
+// quote content), so an administrator can see why a page looks as it does.
+func TestDeliveryLogsTheDraftsWarnings(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	raw := "From: alice@example.org\r\nTo: docs@x.test\r\nSubject: Latin\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nprice \x80 12, secret-words\r\n"
+	env := b.queue(t, "docs@x.test", raw)
+	if err := b.d.Deliver(context.Background(), env, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	logs := b.logs.String()
+	if !strings.Contains(logs, `"msg":"delivered"`) || !strings.Contains(logs, `read as windows-1252 (WHATWG)"]`) {
+		t.Fatalf("delivered line lacks the draft's warnings:\n%s", logs)
+	}
+	if strings.Contains(logs, "secret-words") {
+		t.Fatal("content in the log")
+	}
+}
