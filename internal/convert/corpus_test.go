@@ -43,6 +43,7 @@ func corpusFiles(t *testing.T) (string, []string) {
 // corpusCounts tallies the corpus run.
 type corpusCounts struct {
 	messages, parsed, refused, attachments, namedParts, html, text, warned int
+	oracle                                                                 oracleCounts
 }
 
 func TestCorpus(t *testing.T) {
@@ -63,6 +64,8 @@ func TestCorpus(t *testing.T) {
 	t.Logf("corpus: %d messages, %d parsed, %d refused by Parse (text fallback), %d draft attachments, "+
 		"%d named MIME parts all found in drafts, %d HTML bodies, %d text bodies, %d with parser warnings",
 		c.messages, c.parsed, c.refused, c.attachments, c.namedParts, c.html, c.text, c.warned)
+	t.Logf("no lost part: %d text parts checked (and %d without a word of %d letters), %d attachment parts checked; "+
+		"excused by rule: %s", c.oracle.textParts, c.oracle.noWords, minWordRunes, c.oracle.attachments, &c.oracle)
 }
 
 // corpusMessage checks one message end to end.
@@ -75,7 +78,10 @@ func corpusMessage(t *testing.T, raw []byte, c *corpusCounts) {
 		}
 		c.refused++
 		t.Logf("refused by Parse (documented): %v", err)
-		checkDraft(t, Fallback(raw, nil, received))
+		d := Fallback(raw, nil, received)
+		checkDraft(t, d)
+		checkTextParts(t, raw, d, &c.oracle)
+		c.namedParts += checkNamedParts(t, raw, d, &c.oracle)
 		return
 	}
 	c.parsed++
@@ -94,25 +100,41 @@ func corpusMessage(t *testing.T, raw []byte, c *corpusCounts) {
 	checkDraft(t, d)
 	checkDraft(t, Fallback(raw, msg, received))
 	c.attachments += len(d.Attachments)
-	checkAttachmentsKept(t, msg, d)
-	c.namedParts += checkNamedParts(t, raw, d)
+	checkAttachmentsKept(t, msg, d, &c.oracle)
+	checkTextParts(t, raw, d, &c.oracle)
+	c.namedParts += checkNamedParts(t, raw, d, &c.oracle)
 }
 
 // checkAttachmentsKept asserts every non-empty attachment of the message is
-// in the draft, byte for byte.
-func checkAttachmentsKept(t *testing.T, msg *mailwiki.Message, d *mailwiki.Draft) {
+// in the draft, byte for byte, or excused by an attachmentRules rule.
+func checkAttachmentsKept(t *testing.T, msg *mailwiki.Message, d *mailwiki.Draft, c *oracleCounts) {
 	t.Helper()
 	for _, a := range msg.Attachments {
-		if len(a.Data) > 0 && !hasData(d, a.Data) && !decorationDropped(d, a.ContentType, a.Data) {
+		if len(a.Data) > 0 && !attachmentKept(d, a.ContentType, a.Data, c) {
 			t.Errorf("attachment %q (%s, %d bytes) missing from the draft", a.Filename, a.ContentType, len(a.Data))
 		}
 	}
 }
 
+// attachmentKept reports whether data is in the draft, or missing by an
+// attachmentRules rule (which it tallies).
+func attachmentKept(d *mailwiki.Draft, contentType string, data []byte, c *oracleCounts) bool {
+	if hasData(d, data) {
+		return true
+	}
+	if rule := ruleFor(attachmentRules, contentType, d); rule != "" && decorationDropped(contentType, data) {
+		c.excuse(rule)
+		return true
+	}
+	return false
+}
+
 // checkNamedParts is an oracle independent of mailparse's part walk: every
-// MIME part with a file name and content, as enmime reads it, must be in the
-// draft. It returns how many such parts it checked.
-func checkNamedParts(t *testing.T, raw []byte, d *mailwiki.Draft) int {
+// MIME part that is a file, as enmime reads it (a leaf with content and a
+// file name, or that is not a shown text part), must be in the draft byte
+// for byte, or missing by an attachmentRules rule. It returns how many
+// named parts it checked.
+func checkNamedParts(t *testing.T, raw []byte, d *mailwiki.Draft, c *oracleCounts) int {
 	t.Helper()
 	p := enmime.NewParser(enmime.SkipMalformedParts(true), enmime.MultipartWOBoundaryAsSinglePart(true),
 		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
@@ -122,16 +144,21 @@ func checkNamedParts(t *testing.T, raw []byte, d *mailwiki.Draft) int {
 	if err != nil {
 		return 0
 	}
-	named := root.DepthMatchAll(func(p *enmime.Part) bool {
-		return p.FileName != "" && p.FirstChild == nil && len(p.Content) > 0 &&
-			!strings.HasPrefix(p.ContentType, "multipart/")
+	files := root.DepthMatchAll(func(p *enmime.Part) bool {
+		return p.FirstChild == nil && len(p.Content) > 0 && !strings.HasPrefix(p.ContentType, "multipart/") &&
+			(p.FileName != "" || !shownText(p))
 	})
-	for _, p := range named {
-		if !hasData(d, p.Content) && !decorationDropped(d, p.ContentType, p.Content) {
-			t.Errorf("named part %q (%s) missing from the draft", p.FileName, p.ContentType)
+	named := 0
+	for _, p := range files {
+		if p.FileName != "" {
+			named++
+		}
+		c.attachments++
+		if !attachmentKept(d, p.ContentType, p.Content, c) {
+			t.Errorf("file part %s %q (%s, %d bytes) missing from the draft", p.PartID, p.FileName, p.ContentType, len(p.Content))
 		}
 	}
-	return len(named)
+	return named
 }
 
 // asSent parses a media type as enmime does, with the charset of text
@@ -154,17 +181,8 @@ func hasData(d *mailwiki.Draft, data []byte) bool {
 	return false
 }
 
-// decorationDropped reports a small image that dropDecorations drops
-// (a logo, icon or pixel) from a draft that says so in its warnings. (A
-// repeat has its bytes in the draft already.)
-func decorationDropped(d *mailwiki.Draft, contentType string, data []byte) bool {
-	if !strings.HasPrefix(contentType, "image/") || !decoration(mailwiki.Attachment{Data: data}) {
-		return false
-	}
-	for _, w := range d.Warnings {
-		if strings.Contains(w, "small inline image(s)") {
-			return true
-		}
-	}
-	return false
+// decorationDropped reports a small image that dropDecorations drops (a
+// logo, icon or pixel). (A repeat has its bytes in the draft already.)
+func decorationDropped(contentType string, data []byte) bool {
+	return strings.HasPrefix(contentType, "image/") && decoration(mailwiki.Attachment{Data: data})
 }
