@@ -62,6 +62,17 @@ const (
 	BodyText  BodyKind = iota // text/plain in Content
 	BodyHTML                  // text/html in Content
 	BodyImage                 // the image Attachments[Attachment], shown here
+	// BodyEncrypted is an encrypted part (S/MIME enveloped-data, PGP/MIME
+	// multipart/encrypted) that cannot be shown: Attachments[Attachment]
+	// holds its data as sent.
+	BodyEncrypted
+	// BodyMessage is a forwarded message (message/rfc822, message/global)
+	// shown as a quote: Message is its parse, Attachments[Attachment] the
+	// message as sent (its .eml).
+	BodyMessage
+	// BodyCalendar is a calendar (text/calendar, an .ics file) to summarise:
+	// Attachments[Attachment] holds it as sent.
+	BodyCalendar
 )
 
 // BodyPart is one piece of a message's body, in display order.
@@ -72,7 +83,10 @@ type BodyPart struct {
 	// against (RFC 2557: its Content-Location, or an enclosing
 	// Content-Base); empty if none.
 	Base       string
-	Attachment int // BodyImage: the index in Message.Attachments
+	Attachment int // BodyImage, BodyEncrypted, BodyMessage, BodyCalendar: the index in Message.Attachments
+	// Message is a BodyMessage's forwarded message, with its own
+	// attachments (not in the enclosing Message's) and warnings.
+	Message *Message
 }
 
 // Attachment is a file carried by a message: an inline image (Inline, with a

@@ -57,6 +57,8 @@ func bodyPart(ctx context.Context, p mailwiki.BodyPart, files *fileSet, lim Limi
 		}
 		body, ws := plainBody(p.Content)
 		return body, true, ws, nil
+	case mailwiki.BodyEncrypted:
+		return encryptedNote(p, files), true, nil, nil
 	}
 	return "", false, nil, nil
 }

@@ -39,6 +39,9 @@ func assemble(root *enmime.Part) *assembly {
 }
 
 func (a *assembly) walk(p *enmime.Part) {
+	if a.walkSecure(p) {
+		return
+	}
 	switch {
 	case p.ContentType == "multipart/alternative":
 		a.alternative(p)
@@ -142,36 +145,42 @@ func textParts(root *enmime.Part) []*enmime.Part {
 	a := assemble(root)
 	out := append(joinedTextParts(root), a.hidden...)
 	for _, s := range a.shown {
-		if s.kind != mailwiki.BodyImage {
+		if isText(s.kind) {
 			out = append(out, s.part)
 		}
 	}
 	return out
 }
 
+// isText reports the kinds of body part that are text, not files.
+func isText(k mailwiki.BodyKind) bool { return k == mailwiki.BodyText || k == mailwiki.BodyHTML }
+
 // assembleBody sets msg.Body and msg.Locations from the part tree once
 // msg.Attachments is built. Body stays nil when the page is one text or
 // HTML part that enmime's Text or HTML already holds, with no base URL.
-func assembleBody(env *enmime.Envelope, msg *mailwiki.Message) {
+// Nested content (opaque S/MIME) is opened by n.
+func assembleBody(env *enmime.Envelope, msg *mailwiki.Message, n *nesting) {
 	if env.Root == nil {
 		return
 	}
 	a := assemble(env.Root)
-	images := make(map[*enmime.Part]bool)
+	files := make(map[*enmime.Part]bool)
 	for _, s := range a.shown {
-		if s.kind == mailwiki.BodyImage {
-			images[s.part] = true
+		if !isText(s.kind) {
+			files[s.part] = true
 		}
 	}
 	located := env.Root.DepthMatchAll(func(p *enmime.Part) bool {
-		return p.FirstChild == nil && (images[p] || p.Header.Get("Content-Location") != "")
+		return p.FirstChild == nil && (files[p] || p.Header.Get("Content-Location") != "")
 	})
-	index := attachmentIndex(msg.Attachments, located)
+	index := attachmentIndex(msg.Attachments, located, n.d.bytesOf)
 	msg.Locations = locations(located, index)
 	body := bodyOf(a, index)
 	if len(body) != len(a.shown) {
 		msg.Warnings = append(msg.Warnings, "inline image not found among the attachments; listed instead")
 	}
+	secureParts(msg, body)
+	body = n.expand(msg, body)
 	if !plain(env, a, body) {
 		msg.Body = body
 	}
@@ -184,16 +193,16 @@ func bodyOf(a *assembly, index map[*enmime.Part]int) []mailwiki.BodyPart {
 	for _, s := range a.shown {
 		bp := mailwiki.BodyPart{Kind: s.kind}
 		switch s.kind {
-		case mailwiki.BodyImage:
+		case mailwiki.BodyHTML:
+			bp.Content, bp.Base = string(s.part.Content), partLocation(s.part)
+		case mailwiki.BodyText:
+			bp.Content = string(s.part.Content)
+		default:
 			i, ok := index[s.part]
 			if !ok {
 				continue
 			}
 			bp.Attachment = i
-		case mailwiki.BodyHTML:
-			bp.Content, bp.Base = string(s.part.Content), partLocation(s.part)
-		default:
-			bp.Content = string(s.part.Content)
 		}
 		body = append(body, bp)
 	}
@@ -207,7 +216,7 @@ func plain(env *enmime.Envelope, a *assembly, body []mailwiki.BodyPart) bool {
 	switch {
 	case len(body) == 0:
 		return true
-	case len(body) > 1 || len(a.shown) != 1 || body[0].Base != "":
+	case len(body) > 1 || len(a.shown) != 1 || body[0].Base != "" || body[0].Kind != a.shown[0].kind:
 		return false
 	case body[0].Kind == mailwiki.BodyText:
 		return env.HTML == ""
@@ -251,14 +260,14 @@ func partLocation(p *enmime.Part) string {
 }
 
 // attachmentIndex finds the attachment made from each of parts (in tree
-// order, as atts is): the next attachment with the part's bytes. A part
-// whose bytes no attachment has is left out.
-func attachmentIndex(atts []mailwiki.Attachment, parts []*enmime.Part) map[*enmime.Part]int {
+// order, as atts is): the next attachment with the part's bytes as sent
+// (bytesOf). A part whose bytes no attachment has is left out.
+func attachmentIndex(atts []mailwiki.Attachment, parts []*enmime.Part, bytesOf func(*enmime.Part) []byte) map[*enmime.Part]int {
 	index := make(map[*enmime.Part]int, len(parts))
 	next := 0
 	for _, p := range parts {
 		for k := next; k < len(atts); k++ {
-			if sameBytes(atts[k].Data, p.Content) {
+			if sameBytes(atts[k].Data, bytesOf(p)) {
 				index[p], next = k, k+1
 				break
 			}

@@ -67,6 +67,12 @@ func Parse(raw []byte) (*mailwiki.Message, error) {
 //
 // The returned Message owns its data; raw is not retained.
 func ParseContext(ctx context.Context, raw []byte, lim Limits) (*mailwiki.Message, error) {
+	return parseDepth(ctx, raw, lim, 0)
+}
+
+// parseDepth is ParseContext for a message nested depth messages deep
+// (forwarded, or the content of opaque S/MIME) in the one parsed.
+func parseDepth(ctx context.Context, raw []byte, lim Limits, depth int) (*mailwiki.Message, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, mailwiki.Errorf(mailwiki.EINVALID, "mailparse: empty message")
 	}
@@ -90,7 +96,10 @@ func ParseContext(ctx context.Context, raw []byte, lim Limits) (*mailwiki.Messag
 	if err != nil {
 		return nil, err
 	}
-	msg := fromEnvelope(env, d)
+	msg := fromEnvelope(env, d, &nesting{ctx: ctx, lim: lim, depth: depth, d: d})
+	if ctx.Err() != nil {
+		return nil, interrupted(ctx)
+	}
 	if g.declare {
 		warnings = append(warnings, fmt.Sprintf("charset detection skipped: over %d bytes of text without a declared charset", lim.MaxDetectBytes))
 	}
@@ -115,7 +124,7 @@ func readError(err error, lim Limits) error {
 
 // fromEnvelope copies what mailwiki needs out of an enmime envelope; d
 // decodes its header fields and holds the bytes of its attachments.
-func fromEnvelope(env *enmime.Envelope, d *decoder) *mailwiki.Message {
+func fromEnvelope(env *enmime.Envelope, d *decoder, n *nesting) *mailwiki.Message {
 	msg := &mailwiki.Message{
 		Subject:    cleanHeader(d.header(env, "Subject")),
 		MessageID:  firstID(env.GetHeader("Message-Id")),
@@ -131,7 +140,7 @@ func fromEnvelope(env *enmime.Envelope, d *decoder) *mailwiki.Message {
 	var winmail []string
 	msg.Attachments, winmail = expandWinmail(attachments(env, d))
 	msg.Warnings = append(msg.Warnings, winmail...)
-	assembleBody(env, msg)
+	assembleBody(env, msg, n)
 	msg.Warnings = append(msg.Warnings, d.warnings...)
 	msg.Warnings = appendPartWarnings(msg.Warnings, env.Errors)
 	return msg
