@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -51,6 +52,16 @@ var textRules = []lossRule{
 var attachmentRules = []lossRule{
 	{"decoration", "small inline image(s) not shown by the body", "",
 		"a small inline image the body does not show (a logo, icon or tracking pixel) is dropped"},
+}
+
+// knownLosses are corpus messages (by path in the corpus) whose text the
+// converter is known to lose, each with the fault: tallied and logged, not
+// failed, until fixed; the test fails once one no longer loses text, so
+// that it is taken off this list.
+var knownLosses = map[string]string{
+	"enmime/testdata/mail/multipart-wo-boundary.raw": "a multipart type without a boundary parameter is read " +
+		"as one part (MultipartWOBoundaryAsSinglePart) but mailparse shows only text/plain and text/html parts: " +
+		`the page says "This email has no text." with no warning (mailparse, body assembly)`,
 }
 
 // minWordRunes is the shortest word the oracle looks for, and wordsPerPart
@@ -119,7 +130,7 @@ type textLeaf struct {
 // multipart/alternative, one alternative suffices. The words are the
 // first, middle and last of the part, so a part cut short fails too. A part whose words are
 // missing is excused only by a textRules rule.
-func checkTextParts(t *testing.T, raw []byte, d *mailwiki.Draft, c *oracleCounts) {
+func checkTextParts(t *testing.T, rel string, raw []byte, d *mailwiki.Draft, c *oracleCounts) {
 	t.Helper()
 	p := enmime.NewParser(enmime.SkipMalformedParts(true), enmime.MultipartWOBoundaryAsSinglePart(true),
 		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
@@ -131,7 +142,17 @@ func checkTextParts(t *testing.T, raw []byte, d *mailwiki.Draft, c *oracleCounts
 	}
 	page := pageText(d.Storage)
 	o := &textOracle{page: page, counts: c}
-	for _, leaf := range o.lost(root) {
+	lost := o.lost(root)
+	known, isKnown := knownLosses[filepath.ToSlash(rel)]
+	switch {
+	case isKnown && len(lost) > 0:
+		c.excuse("known loss (open fault)")
+		t.Logf("known loss: %s", known)
+		return
+	case isKnown:
+		t.Errorf("no text lost any more: take %q off knownLosses", rel)
+	}
+	for _, leaf := range lost {
 		rule := ruleFor(textRules, leaf.part.ContentType, d)
 		if rule == "" {
 			t.Errorf("text part %s (%s) lost: %q not on the page", leaf.part.PartID, leaf.part.ContentType, leaf.missing)
@@ -200,8 +221,12 @@ func (o *textOracle) leaf(p *enmime.Part) []textLeaf {
 	return []textLeaf{{p, missing}}
 }
 
-// shownText reports a text part a mail client shows in the body.
+// shownText reports a text part a mail client shows in the body; a
+// multipart leaf (no boundary to split it by) is shown as text.
 func shownText(p *enmime.Part) bool {
+	if strings.HasPrefix(p.ContentType, "multipart/") {
+		return p.FirstChild == nil && len(p.Content) > 0
+	}
 	return (p.ContentType == "text/plain" || p.ContentType == "text/html") &&
 		!strings.EqualFold(p.Disposition, "attachment")
 }

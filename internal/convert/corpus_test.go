@@ -58,7 +58,7 @@ func TestCorpus(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.messages++
-			corpusMessage(t, raw, &c)
+			corpusMessage(t, rel, raw, &c)
 		})
 	}
 	t.Logf("corpus: %d messages, %d parsed, %d refused by Parse (text fallback), %d draft attachments, "+
@@ -69,7 +69,7 @@ func TestCorpus(t *testing.T) {
 }
 
 // corpusMessage checks one message end to end.
-func corpusMessage(t *testing.T, raw []byte, c *corpusCounts) {
+func corpusMessage(t *testing.T, rel string, raw []byte, c *corpusCounts) {
 	received := time.Date(2026, 11, 26, 14, 5, 0, 0, time.UTC)
 	msg, err := mailparse.Parse(raw)
 	if err != nil {
@@ -80,7 +80,7 @@ func corpusMessage(t *testing.T, raw []byte, c *corpusCounts) {
 		t.Logf("refused by Parse (documented): %v", err)
 		d := Fallback(raw, nil, received)
 		checkDraft(t, d)
-		checkTextParts(t, raw, d, &c.oracle)
+		checkTextParts(t, rel, raw, d, &c.oracle)
 		c.namedParts += checkNamedParts(t, raw, d, &c.oracle)
 		return
 	}
@@ -101,7 +101,7 @@ func corpusMessage(t *testing.T, raw []byte, c *corpusCounts) {
 	checkDraft(t, Fallback(raw, msg, received))
 	c.attachments += len(d.Attachments)
 	checkAttachmentsKept(t, msg, d, &c.oracle)
-	checkTextParts(t, raw, d, &c.oracle)
+	checkTextParts(t, rel, raw, d, &c.oracle)
 	c.namedParts += checkNamedParts(t, raw, d, &c.oracle)
 }
 
