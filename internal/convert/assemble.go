@@ -59,6 +59,9 @@ func bodyPart(ctx context.Context, p mailwiki.BodyPart, files *fileSet, lim Limi
 		return body, true, ws, nil
 	case mailwiki.BodyEncrypted:
 		return encryptedNote(p, files), true, nil, nil
+	case mailwiki.BodyMessage:
+		body, ws, err := forwardBlock(ctx, p, files, lim)
+		return body, true, ws, err
 	}
 	return "", false, nil, nil
 }

@@ -35,7 +35,7 @@ var goldenMeta = map[string]struct {
 	"html-table":        {"Quarterly numbers", nil},
 	"quoted-printable":  {"Soft line breaks", nil},
 	"rfc2047-subject":   {"会議の議事録 – draft", nil},
-	"nested-rfc822":     {"Fwd: original thread", []string{"original thread.eml", "attachment-1.eml"}},
+	"nested-rfc822":     {"Fwd: original thread", []string{"original thread.eml", "unnamed inner.eml"}},
 }
 
 func TestGolden(t *testing.T) {

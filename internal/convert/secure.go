@@ -12,10 +12,18 @@ import (
 func encryptedNote(p mailwiki.BodyPart, files *fileSet) string {
 	var b strings.Builder
 	b.WriteString("<p><em>This part of the message is encrypted and cannot be shown here")
-	if i := files.fileOf(p.Attachment); i >= 0 {
-		b.WriteString("; it is attached as ")
-		writeAttachmentLink(&b, files.show(i))
-	}
+	linkFile(&b, files, p.Attachment, "; it is attached as ", "")
 	b.WriteString(".</em></p>\n")
 	return b.String()
+}
+
+// linkFile writes before, a link to the file made from the message's
+// attachment att, which it marks shown, and after; nothing when there is
+// no such file (an empty attachment).
+func linkFile(b *strings.Builder, files *fileSet, att int, before, after string) {
+	if i := files.fileOf(att); i >= 0 {
+		b.WriteString(before)
+		writeAttachmentLink(b, files.show(i))
+		b.WriteString(after)
+	}
 }

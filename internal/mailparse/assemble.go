@@ -39,7 +39,7 @@ func assemble(root *enmime.Part) *assembly {
 }
 
 func (a *assembly) walk(p *enmime.Part) {
-	if a.walkSecure(p) {
+	if a.walkSpecial(p) {
 		return
 	}
 	switch {

@@ -26,11 +26,18 @@ func (n *nesting) parse(raw []byte) (*mailwiki.Message, error) {
 }
 
 // expand completes the body assembled from the part tree (in order): the
-// content of opaque S/MIME parts is spliced in their place. Parts that
-// cannot be opened are left out of the body; their attachment stays.
+// content of opaque S/MIME parts is spliced in their place, forwarded
+// messages are parsed. Parts that cannot be opened are left out of the
+// body; their attachment stays.
 func (n *nesting) expand(msg *mailwiki.Message, body []mailwiki.BodyPart) []mailwiki.BodyPart {
 	out := make([]mailwiki.BodyPart, 0, len(body))
 	for _, bp := range body {
+		if bp.Kind == mailwiki.BodyMessage {
+			if n.forward(msg, &bp) {
+				out = append(out, bp)
+			}
+			continue
+		}
 		if bp.Kind != bodyOpaque {
 			out = append(out, bp)
 			continue

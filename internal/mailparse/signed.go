@@ -69,9 +69,10 @@ func encryptedData(p *enmime.Part) *enmime.Part {
 	return last
 }
 
-// walkSecure records the parts of signed or encrypted mail that the page
-// shows in their own way, and reports whether p was one.
-func (a *assembly) walkSecure(p *enmime.Part) bool {
+// walkSpecial records the parts of signed or encrypted mail, and forwarded
+// messages, that the page shows in their own way, and reports whether p
+// was one.
+func (a *assembly) walkSpecial(p *enmime.Part) bool {
 	switch {
 	case p.ContentType == "multipart/encrypted":
 		if data := encryptedData(p); data != nil {
@@ -83,6 +84,9 @@ func (a *assembly) walkSecure(p *enmime.Part) bool {
 			a.shown = append(a.shown, shownPart{p, k})
 			return true
 		}
+	case isForward(p):
+		a.shown = append(a.shown, shownPart{p, mailwiki.BodyMessage})
+		return true
 	}
 	return false
 }

@@ -66,19 +66,7 @@ func TestParseSignedAndEncrypted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			msg, err := Parse([]byte(tt.raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := bodyKinds(msg.Body); got != tt.kinds {
-				t.Errorf("body kinds %q, want %q", got, tt.kinds)
-			}
-			if got := fileNames(msg.Attachments); got != strings.Join(tt.atts, ",") {
-				t.Errorf("attachments %q, want %q", got, tt.atts)
-			}
-			if tt.warning != "" && !strings.Contains(strings.Join(msg.Warnings, "|"), tt.warning) {
-				t.Errorf("warnings %q lack %q", msg.Warnings, tt.warning)
-			}
+			parseShape(t, tt.raw, tt.kinds, strings.Join(tt.atts, ","), tt.warning)
 		})
 	}
 }
@@ -100,4 +88,25 @@ func fileNames(atts []mailwiki.Attachment) string {
 		names[i] = a.Filename
 	}
 	return strings.Join(names, ",")
+}
+
+// parseShape parses raw and checks the kinds of its body (bodyKinds), the
+// names of its attachments (fileNames) and, unless it is "", that a
+// warning holds warning.
+func parseShape(t *testing.T, raw, kinds, atts, warning string) *mailwiki.Message {
+	t.Helper()
+	msg, err := Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := bodyKinds(msg.Body); got != kinds {
+		t.Errorf("body kinds %q, want %q", got, kinds)
+	}
+	if got := fileNames(msg.Attachments); got != atts {
+		t.Errorf("attachments %q, want %q", got, atts)
+	}
+	if warning != "" && !strings.Contains(strings.Join(msg.Warnings, "|"), warning) {
+		t.Errorf("warnings %q lack %q", msg.Warnings, warning)
+	}
+	return msg
 }
