@@ -82,7 +82,7 @@ func checkStart(t xml.StartElement) error {
 	}
 	for _, a := range t.Attr {
 		an, ok := prefixed(a.Name)
-		if !ok || !rule.allowsAttr(an) {
+		if !ok || (!rule.allowsAttr(an) && !rule.builds(an)) {
 			return fmt.Errorf("attribute %s on <%s> not allowed", a.Name.Local, name)
 		}
 		if err := checkAttrValue(an, a.Value); err != nil {
@@ -99,9 +99,25 @@ func checkAttrValue(name, value string) error {
 		if _, ok := safeHref(value); !ok {
 			return errors.New("link scheme not allowed")
 		}
-	case "ri:value":
-		if _, ok := safeImageURL(value); !ok {
-			return errors.New("image URL not allowed")
+	case "style":
+		if !builtStyle(value) {
+			return errors.New("style not built by the converter")
+		}
+	case "data-highlight-colour":
+		if !hexColourValue(value) {
+			return errors.New("not a #rrggbb colour")
+		}
+	case "class":
+		if c, ok := strings.CutPrefix(value, "highlight-"); !ok || !hexColourValue(c) {
+			return errors.New("class other than a cell highlight")
+		}
+	case "ac:width", "ac:height":
+		if _, pct, ok := parsePixels(value); !ok || pct || strings.Trim(value, "0123456789") != "" {
+			return errors.New("not a size in pixels")
+		}
+	case "ac:align":
+		if value != "left" && value != "right" && value != "center" {
+			return errors.New("not an alignment")
 		}
 	case "ri:filename":
 		if value == "" {
@@ -123,4 +139,29 @@ func prefixed(n xml.Name) (string, bool) {
 		return "ri:" + n.Local, true
 	}
 	return "", false
+}
+
+// hexColourValue reports whether v is a colour as the converter writes
+// it: # and six lower-case hex digits.
+func hexColourValue(v string) bool {
+	c, ok := hexColour(strings.TrimPrefix(v, "#"))
+	return ok && strings.HasPrefix(v, "#") && c == v
+}
+
+// builtStyle reports whether v is a style the converter writes (spanStyle):
+// "color: #rrggbb;", "background-color: #rrggbb;" or both in that order.
+func builtStyle(v string) bool {
+	var colour, background string
+	rest := v
+	if c, ok := strings.CutPrefix(rest, "color: "); ok {
+		colour, rest, _ = strings.Cut(c, ";")
+		rest = strings.TrimPrefix(rest, " ")
+	}
+	if b, ok := strings.CutPrefix(rest, "background-color: "); ok {
+		background, rest, _ = strings.Cut(b, ";")
+	}
+	return rest == "" && (colour != "" || background != "") &&
+		(colour == "" || hexColourValue(colour)) &&
+		(background == "" || hexColourValue(background)) &&
+		spanStyle(colour, background) == v
 }

@@ -13,8 +13,11 @@
 // markup. Plain-text mail becomes paragraphs with links.
 //
 // Images: <img src="cid:…"> becomes <ac:image><ri:attachment/></ac:image>
-// naming the attachment with that Content-ID; http(s) images become
-// <ac:image><ri:url/></ac:image>; data: images become attachments. Files
+// naming the attachment with that Content-ID; remote images are never
+// embedded (no ri:url: a page view must not call the sender's host) but
+// become links; data: images become attachments. Text and cell colours and
+// image sizes are read from the mail against a strict grammar (style.go)
+// and written rebuilt in storage's terms (paint.go). Files
 // not shown inline are listed under an "Attachments" heading. File names are
 // sanitised and made unique per page (image001.png, image001-1.png, …) and
 // the Draft's attachments carry exactly the names the body references.

@@ -24,6 +24,8 @@ type htmlWriter struct {
 	pre      int // depth of <pre> elements: white space is kept verbatim inside
 	visible  int // non-space characters and images written
 	nodes    int
+	paint    paint     // colours at the current element (paint.go)
+	loss     styleLoss // colours and sizes not kept, for warnings
 	warnings []string
 	err      error // set once: the walk stops
 }
@@ -45,7 +47,7 @@ func htmlBody(ctx context.Context, src string, files *fileSet, lim Limits) (stri
 	}
 	w := &htmlWriter{ctx: ctx, files: files, maxFiles: lim.MaxFiles, warnings: cleanTree(doc)}
 	w.children(doc)
-	return w.b.String(), w.visible > 0, w.warnings, w.err
+	return w.b.String(), w.visible > 0, append(w.warnings, w.loss.warnings()...), w.err
 }
 
 // node writes one node and its subtree, unless the walk was stopped.
@@ -88,8 +90,13 @@ func (w *htmlWriter) text(n *html.Node) {
 			return
 		}
 	}
-	w.visible += len(strings.TrimSpace(n.Data))
-	writeEscaped(&w.b, n.Data, false)
+	visible := len(strings.TrimSpace(n.Data))
+	w.visible += visible
+	if visible == 0 {
+		writeEscaped(&w.b, n.Data, false)
+		return
+	}
+	w.paintedText(n.Data)
 }
 
 // structural reports elements whose direct text children are only layout.
@@ -103,14 +110,34 @@ func structural(a atom.Atom) bool {
 
 // element writes an allowlisted element, an image, or only the children of
 // an element that is not allowed; dropped elements vanish with their content.
+// The colours the element sets hold for its subtree (paint.go).
 func (w *htmlWriter) element(n *html.Node) {
-	name := n.Data
-	if n.Namespace != "" || droppedIndex()[name] {
+	if n.Namespace != "" || droppedIndex()[n.Data] {
 		return
 	}
 	if n.DataAtom == atom.Img {
 		w.image(n)
 		return
+	}
+	saved := w.paint
+	w.enterPaint(n)
+	w.writeElement(n)
+	w.paint = saved
+}
+
+// writeElement writes element n as its rule says, as a span with colours
+// (span, font, mark), or only its children. A table's captions are written
+// before it as bold paragraphs; tfoot becomes tbody.
+func (w *htmlWriter) writeElement(n *html.Node) {
+	name := n.Data
+	switch n.DataAtom {
+	case atom.Span, atom.Font, atom.Mark:
+		w.span(n)
+		return
+	case atom.Caption:
+		return // written by captions
+	case atom.Tfoot:
+		name = "tbody"
 	}
 	rule, ok := lookupRule(name)
 	if !ok || strings.Contains(name, ":") {
@@ -122,7 +149,26 @@ func (w *htmlWriter) element(n *html.Node) {
 		w.children(n)
 		return
 	}
+	if n.DataAtom == atom.Table {
+		w.captions(n)
+	}
 	w.open(rule, attrs, n)
+}
+
+// captions writes the captions of a table as bold paragraphs: storage
+// tables have no caption.
+func (w *htmlWriter) captions(table *html.Node) {
+	for c := table.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode || c.DataAtom != atom.Caption {
+			continue
+		}
+		saved := w.paint
+		w.enterPaint(c)
+		w.b.WriteString("<p><strong>")
+		w.children(c)
+		w.b.WriteString("</strong></p>\n")
+		w.paint = saved
+	}
 }
 
 // open writes the element with its attributes and children.
@@ -140,12 +186,31 @@ func (w *htmlWriter) open(rule elementRule, attrs []html.Attribute, n *html.Node
 	if rule.Name == "pre" {
 		w.pre++
 	}
-	w.children(n)
+	if rule.Name == "table" {
+		w.tableChildren(n)
+	} else {
+		w.children(n)
+	}
 	if rule.Name == "pre" {
 		w.pre--
 	}
 	w.b.WriteString("</" + rule.Name + ">")
 	w.blockBreak(rule)
+}
+
+// tableChildren writes a table's children with its footers last, where a
+// browser shows them, whatever their place in the source.
+func (w *htmlWriter) tableChildren(table *html.Node) {
+	for c := table.FirstChild; c != nil; c = c.NextSibling {
+		if c.DataAtom != atom.Tfoot {
+			w.node(c)
+		}
+	}
+	for c := table.FirstChild; c != nil; c = c.NextSibling {
+		if c.DataAtom == atom.Tfoot {
+			w.node(c)
+		}
+	}
 }
 
 // blockBreak writes a newline after block elements outside <pre>.
@@ -172,6 +237,7 @@ func (w *htmlWriter) attrs(n *html.Node, rule elementRule) ([]html.Attribute, bo
 			}
 			a.Val = href
 		case "colspan", "rowspan":
+			a.Val = strings.TrimSpace(a.Val)
 			if !smallNumber(a.Val) {
 				continue
 			}
@@ -180,6 +246,9 @@ func (w *htmlWriter) attrs(n *html.Node, rule elementRule) ([]html.Attribute, bo
 	}
 	if rule.Name == "a" && len(out) == 0 {
 		return nil, false
+	}
+	if rule.Name == "td" || rule.Name == "th" {
+		out = append(out, w.cellAttrs()...)
 	}
 	return out, true
 }

@@ -24,18 +24,18 @@ func (w *htmlWriter) image(n *html.Node) {
 	switch {
 	case strings.HasPrefix(lower, "cid:"):
 		if i := w.files.cidFile(src[len("cid:"):]); i >= 0 {
-			w.showFile(i, alt)
+			w.showFile(n, i, alt)
 			return
 		}
 		w.warn("inline image reference without a matching part")
 	case strings.HasPrefix(lower, "data:"):
-		w.dataImage(src, alt)
+		w.dataImage(n, src, alt)
 		return
 	case src == "":
 		w.warn("image without a source")
 	default:
 		if i := w.files.lookupSrc(src); i >= 0 {
-			w.showFile(i, alt)
+			w.showFile(n, i, alt)
 			return
 		}
 		if u, ok := safeImageURL(src); ok {
@@ -48,17 +48,17 @@ func (w *htmlWriter) image(n *html.Node) {
 }
 
 // showFile shows file i as an image, or only lists an SVG file.
-func (w *htmlWriter) showFile(i int, alt string) {
+func (w *htmlWriter) showFile(n *html.Node, i int, alt string) {
 	if w.files.isSVG(i) {
 		w.warn("SVG image not shown inline; listed as an attachment")
 		w.altText(alt)
 		return
 	}
-	w.writeImage(alt, `<ri:attachment ri:filename="`+escapeAttr(w.files.show(i))+`"/>`)
+	w.writeImage(n, alt, `<ri:attachment ri:filename="`+escapeAttr(w.files.show(i))+`"/>`)
 }
 
 // dataImage attaches the image of a data: URL and shows it.
-func (w *htmlWriter) dataImage(src, alt string) {
+func (w *htmlWriter) dataImage(n *html.Node, src, alt string) {
 	if len(w.files.files) >= w.maxFiles {
 		w.err = tooManyFiles(w.maxFiles)
 		return
@@ -72,7 +72,7 @@ func (w *htmlWriter) dataImage(src, alt string) {
 	if fixed {
 		w.warn("data: image media type corrected")
 	}
-	w.showFile(w.files.addData(ctype, data), alt)
+	w.showFile(n, w.files.addData(ctype, data), alt)
 }
 
 // remoteImage writes a link to a remote image instead of the image, or
@@ -115,14 +115,56 @@ func (w *htmlWriter) warn(msg string) {
 	w.warnings = append(w.warnings, msg)
 }
 
-// writeImage writes an ac:image around the given resource element.
-func (w *htmlWriter) writeImage(alt, resource string) {
+// writeImage writes an ac:image of img n around the given resource
+// element, with n's size and alignment (imageAttrs).
+func (w *htmlWriter) writeImage(n *html.Node, alt, resource string) {
 	w.visible++
 	w.b.WriteString("<ac:image")
 	if alt != "" {
 		w.b.WriteString(` ac:alt="` + escapeAttr(alt) + `"`)
 	}
-	w.b.WriteString(">" + resource + "</ac:image>")
+	w.b.WriteString(w.imageAttrs(n) + ">" + resource + "</ac:image>")
+}
+
+// imageAttrs returns the ac:image attributes for img n's size and
+// alignment: ac:width and ac:height in whole pixels, each from the style
+// (which wins in a browser) or else the attribute, and ac:align from an
+// align of left or right. Numbers are written, never the mail's text.
+func (w *htmlWriter) imageAttrs(n *html.Node) string {
+	decls := styleDecls(attr(n, "style"))
+	var b strings.Builder
+	for _, key := range []string{"width", "height"} {
+		if px, ok := w.imageSize(decls[key], attr(n, key)); ok {
+			b.WriteString(" ac:" + key + `="` + strconv.Itoa(px) + `"`)
+		}
+	}
+	switch a := strings.ToLower(strings.TrimSpace(attr(n, "align"))); a {
+	case "left", "right":
+		b.WriteString(` ac:align="` + a + `"`)
+	}
+	return b.String()
+}
+
+// imageSize returns one dimension of an image in pixels: from its style
+// value, else from its attribute. A size given but not usable (a
+// percentage, another unit, beyond maxPixels) is counted as lost; auto
+// and nothing are not.
+func (w *htmlWriter) imageSize(style, attribute string) (int, bool) {
+	lost := false
+	for _, v := range []string{style, attribute} {
+		v = strings.TrimSpace(v)
+		if v == "" || strings.EqualFold(v, "auto") {
+			continue
+		}
+		if px, _, ok := parsePixels(v); ok {
+			return px, true
+		}
+		lost = true
+	}
+	if lost {
+		w.loss.sizes++
+	}
+	return 0, false
 }
 
 // attr returns the value of n's attribute key, or "".

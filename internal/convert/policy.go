@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -10,6 +11,7 @@ import (
 type elementRule struct {
 	Name  string
 	Attrs []string // attributes kept on the element
+	Built []string // attributes the writer builds from parsed values, never copied from mail
 	Void  bool     // written self-closed: <br/>
 	Block bool     // a newline follows its end tag, for readable output and diffs
 }
@@ -27,12 +29,36 @@ func htmlRules() []elementRule {
 		{Name: "ul", Block: true}, {Name: "ol", Block: true}, {Name: "li", Block: true},
 		{Name: "table", Block: true}, {Name: "thead", Block: true}, {Name: "tbody", Block: true},
 		{Name: "tr", Block: true},
-		{Name: "td", Attrs: []string{"colspan", "rowspan"}},
-		{Name: "th", Attrs: []string{"colspan", "rowspan"}},
+		{Name: "td", Attrs: []string{"colspan", "rowspan"}, Built: cellColourAttrs()},
+		{Name: "th", Attrs: []string{"colspan", "rowspan"}, Built: cellColourAttrs()},
 		{Name: "b"}, {Name: "strong"}, {Name: "i"}, {Name: "em"}, {Name: "u"}, {Name: "s"},
-		{Name: "code"}, {Name: "span"}, {Name: "sub"}, {Name: "sup"},
+		{Name: "code"}, {Name: "span", Built: []string{"style"}}, {Name: "sub"}, {Name: "sup"},
 		{Name: "a", Attrs: []string{"href"}},
 		{Name: "br", Void: true}, {Name: "hr", Void: true, Block: true},
+	}
+}
+
+// cellColourAttrs are the attributes storage gives a table cell's
+// background colour, as Confluence's editor writes them:
+// class="highlight-#rrggbb" data-highlight-colour="#rrggbb".
+func cellColourAttrs() []string { return []string{"class", "data-highlight-colour"} }
+
+// readRules are elements and attributes the sanitizer keeps only for the
+// writer to read: a colour, a size or a caption, which it writes in
+// storage's own terms (span style, cell highlight, ac:image size, a
+// paragraph before the table). None is ever copied to storage.
+func readRules() []elementRule {
+	bg := []string{"bgcolor"}
+	return []elementRule{
+		{Name: "font", Attrs: []string{"color"}},
+		{Name: "caption"}, {Name: "tfoot", Attrs: bg},
+		{Name: "table", Attrs: bg}, {Name: "thead", Attrs: bg}, {Name: "tbody", Attrs: bg},
+		{Name: "tr", Attrs: bg}, {Name: "td", Attrs: bg}, {Name: "th", Attrs: bg},
+		{Name: "img", Attrs: []string{"src", "alt", "width", "height", "align"}},
+		// Unwrapped by the writer, kept so that their colours are read.
+		{Name: "center"}, {Name: "mark"}, {Name: "small"}, {Name: "big"}, {Name: "strike"},
+		{Name: "del"}, {Name: "ins"}, {Name: "tt"}, {Name: "abbr"}, {Name: "cite"},
+		{Name: "q"}, {Name: "kbd"}, {Name: "samp"}, {Name: "var"}, {Name: "dfn"}, {Name: "label"},
 	}
 }
 
@@ -62,12 +88,12 @@ func droppedVoids() []string {
 
 // storageRules are the Confluence elements the converter writes besides
 // HTML; CheckStorage accepts them too. Names carry their namespace prefix.
+// There is no ri:url: remote images are never embedded (image.go).
 func storageRules() []elementRule {
 	return []elementRule{
-		{Name: "ac:image", Attrs: []string{"ac:alt"}},
+		{Name: "ac:image", Attrs: []string{"ac:alt", "ac:width", "ac:height", "ac:align"}},
 		{Name: "ac:link"},
 		{Name: "ri:attachment", Attrs: []string{"ri:filename"}, Void: true},
-		{Name: "ri:url", Attrs: []string{"ri:value"}, Void: true},
 	}
 }
 
@@ -111,12 +137,13 @@ func lookupRule(name string) (elementRule, bool) {
 
 // allowsAttr reports whether rule r keeps attribute name.
 func (r elementRule) allowsAttr(name string) bool {
-	for _, a := range r.Attrs {
-		if a == name {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(r.Attrs, name)
+}
+
+// builds reports whether the writer may write attribute name, built from
+// parsed values, on r's element.
+func (r elementRule) builds(name string) bool {
+	return slices.Contains(r.Built, name)
 }
 
 // sanitizer is the bluemonday policy built from htmlRules: the first of the
@@ -130,8 +157,12 @@ var sanitizer = sync.OnceValue(func() *bluemonday.Policy {
 			p.AllowAttrs(r.Attrs...).OnElements(r.Name)
 		}
 	}
-	p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
-	// Kept for cleanTree, which drops hidden elements; never written out.
+	for _, r := range readRules() {
+		p.AllowElements(r.Name)
+		p.AllowAttrs(r.Attrs...).OnElements(r.Name)
+	}
+	// Kept for cleanTree, which drops hidden elements, and for the colours
+	// and sizes the writer reads (style.go); never written out as is.
 	p.AllowAttrs("style", "hidden").Globally()
 	// URLs are left as written: the writer checks each href (safeHref)
 	// and resolves each img src itself (image.go), which bluemonday's URL
