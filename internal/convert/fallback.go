@@ -40,9 +40,12 @@ func Fallback(raw []byte, msg *mailwiki.Message, received time.Time) *mailwiki.D
 	}
 	files := newFileSet(atts, OriginalName)
 	var b strings.Builder
-	text, cut := fallbackText(msg)
+	text, cut, fromRaw := fallbackText(msg, raw)
 	b.WriteString(textBody(text, false))
 	warnings := []string{"converted with the text fallback"}
+	if fromRaw {
+		warnings = append(warnings, "the message could not be read as an email: its raw text is shown")
+	}
 	if cut {
 		b.WriteString("<p><em>The text is shortened here.</em></p>\n")
 		warnings = append(warnings, "fallback text shortened to "+humanSize(MaxFallbackText))
@@ -68,19 +71,38 @@ func Fallback(raw []byte, msg *mailwiki.Message, received time.Time) *mailwiki.D
 }
 
 // fallbackText picks the text of the fallback page, at most
-// MaxFallbackText bytes of it; cut reports text left out.
-func fallbackText(msg *mailwiki.Message) (text string, cut bool) {
+// MaxFallbackText bytes of it; cut reports text left out. Without a parsed
+// message (the bytes are no email at all: a note without a header) the raw
+// bytes are shown as text when they are text (invalid UTF-8 replaced), so
+// that nothing readable is lost; fromRaw reports it.
+func fallbackText(msg *mailwiki.Message, raw []byte) (text string, cut, fromRaw bool) {
 	const none = "This email could not be converted to a page."
 	if msg == nil {
-		return none, false
+		if t := rawText(raw); t != "" {
+			text, cut = shorten(t)
+			return text, cut, true
+		}
+		return none, false, false
 	}
 	if strings.TrimSpace(msg.Text) != "" {
-		return shorten(msg.Text)
+		text, cut = shorten(msg.Text)
+		return text, cut, false
 	}
 	if t := htmlText(msg.HTML, MaxFallbackText+1); strings.TrimSpace(t) != "" {
-		return shorten(t)
+		text, cut = shorten(t)
+		return text, cut, false
 	}
-	return none, false
+	return none, false, false
+}
+
+// rawText returns raw as text, or "" when it does not look like text (a
+// NUL among its first bytes, or nothing but white space).
+func rawText(raw []byte) string {
+	head := raw[:min(len(raw), 8192)]
+	if bytes.IndexByte(head, 0) >= 0 || len(bytes.TrimSpace(raw)) == 0 {
+		return ""
+	}
+	return strings.ToValidUTF8(string(raw[:min(len(raw), MaxFallbackText+1)]), "\uFFFD")
 }
 
 // shorten cuts s to MaxFallbackText bytes without splitting a character.

@@ -22,7 +22,13 @@ func TestFallback(t *testing.T) {
 		forbidden []string
 	}{
 		{
-			name: "no message", raw: "garbage <b>&", msg: nil,
+			name: "no message: the raw text is shown, escaped", raw: "garbage <b>&", msg: nil,
+			title:    "Email received on 2026-11-26 14:05",
+			contains: []string{"garbage &lt;b&gt;&amp;", `ri:filename="original.eml"`},
+			files:    []string{"original.eml"},
+		},
+		{
+			name: "no message, binary bytes: no text to show", raw: "\x00\x01\x02binary", msg: nil,
 			title:    "Email received on 2026-11-26 14:05",
 			contains: []string{"could not be converted to a page", `ri:filename="original.eml"`},
 			files:    []string{"original.eml"},

@@ -133,7 +133,8 @@ func TestBuildDraftUnparseable(t *testing.T) {
 	if b.Reason != "parse: invalid" || b.Message != nil || !b.Fallback() {
 		t.Errorf("Built %+v, want a parse fallback without message", b)
 	}
-	want := []string{"text fallback (parse: invalid): mailparse: the message structure cannot be read", "converted with the text fallback"}
+	want := []string{"text fallback (parse: invalid): mailparse: the message structure cannot be read", "converted with the text fallback",
+		"the message could not be read as an email: its raw text is shown"}
 	if !slices.Equal(b.Draft.Warnings, want) {
 		t.Errorf("Warnings = %q, want %q", b.Draft.Warnings, want)
 	}
