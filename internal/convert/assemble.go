@@ -62,6 +62,9 @@ func bodyPart(ctx context.Context, p mailwiki.BodyPart, files *fileSet, lim Limi
 	case mailwiki.BodyMessage:
 		body, ws, err := forwardBlock(ctx, p, files, lim)
 		return body, true, ws, err
+	case mailwiki.BodyCalendar:
+		body, ws := calendarBlock(p, files)
+		return body, body != "", ws, nil
 	}
 	return "", false, nil, nil
 }

@@ -80,6 +80,11 @@ func (a *assembly) alternative(p *enmime.Part) {
 	if best != nil {
 		a.walk(best)
 	}
+	for c := p.FirstChild; c != nil; c = c.NextSibling {
+		if c != best {
+			a.shown = append(a.shown, calendarsOf(c)...) // an invitation's text/calendar side
+		}
+	}
 }
 
 // richness ranks an alternative: 2 if it holds HTML, 1 if plain text only,
@@ -180,7 +185,7 @@ func assembleBody(env *enmime.Envelope, msg *mailwiki.Message, n *nesting) {
 		msg.Warnings = append(msg.Warnings, "inline image not found among the attachments; listed instead")
 	}
 	secureParts(msg, body)
-	body = n.expand(msg, body)
+	body = repeatedCalendars(msg.Attachments, n.expand(msg, body))
 	if !plain(env, a, body) {
 		msg.Body = body
 	}

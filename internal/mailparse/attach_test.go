@@ -83,7 +83,7 @@ Content-Type: text/calendar; method=REQUEST
 BEGIN:VCALENDAR
 --m--
 `,
-			want: "|text/calendar||false|BEGIN:VCALENDAR",
+			want: "invite.ics|text/calendar||false|BEGIN:VCALENDAR", // named as mail clients do
 		},
 		{
 			name: "named text attachment kept as file",
@@ -118,7 +118,7 @@ Subject: inner
 inner body
 --m--
 `,
-			want: "|message/rfc822||false|Subject: inner\r\n\r\ninner body",
+			want: "inner.eml|message/rfc822||false|Subject: inner\r\n\r\ninner body", // named after its subject
 		},
 		{
 			name: "single part pdf",

@@ -69,9 +69,9 @@ func encryptedData(p *enmime.Part) *enmime.Part {
 	return last
 }
 
-// walkSpecial records the parts of signed or encrypted mail, and forwarded
-// messages, that the page shows in their own way, and reports whether p
-// was one.
+// walkSpecial records the parts of signed or encrypted mail, forwarded
+// messages and calendars, that the page shows in their own way, and
+// reports whether p was one.
 func (a *assembly) walkSpecial(p *enmime.Part) bool {
 	switch {
 	case p.ContentType == "multipart/encrypted":
@@ -87,6 +87,9 @@ func (a *assembly) walkSpecial(p *enmime.Part) bool {
 	case isForward(p):
 		a.shown = append(a.shown, shownPart{p, mailwiki.BodyMessage})
 		return true
+	case isCalendar(p):
+		a.shown = append(a.shown, shownPart{p, mailwiki.BodyCalendar})
+		return true
 	}
 	return false
 }
@@ -100,6 +103,8 @@ var signatureNames = map[string]string{
 	"application/x-pkcs7-mime":      "smime.p7m",
 	"application/pgp-signature":     "signature.asc",
 	"application/pgp-encrypted":     "pgp-control.txt",
+	"text/calendar":                 "invite.ics",
+	"application/ics":               "invite.ics",
 }
 
 // secureParts names the signature and encrypted-data attachments of msg
