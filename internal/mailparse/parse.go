@@ -215,6 +215,9 @@ func appendPartWarnings(warnings []string, errs []*enmime.Error) []string {
 		seen[w] = true
 	}
 	for _, e := range errs {
+		if e.Name == enmime.ErrorPlainTextFromHTML && !e.Severe {
+			continue // "no text/plain part": how HTML-only mail is, nothing lost
+		}
 		w := "part problem: " + e.Name
 		if e.Severe {
 			w += " (content lost)"
