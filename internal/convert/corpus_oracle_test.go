@@ -58,11 +58,7 @@ var attachmentRules = []lossRule{
 // converter is known to lose, each with the fault: tallied and logged, not
 // failed, until fixed; the test fails once one no longer loses text, so
 // that it is taken off this list.
-var knownLosses = map[string]string{
-	"enmime/testdata/mail/multipart-wo-boundary.raw": "a multipart type without a boundary parameter is read " +
-		"as one part (MultipartWOBoundaryAsSinglePart) but mailparse shows only text/plain and text/html parts: " +
-		`the page says "This email has no text." with no warning (mailparse, body assembly)`,
-}
+var knownLosses = map[string]string{}
 
 // minWordRunes is the shortest word the oracle looks for, and wordsPerPart
 // how many it looks for in each text part.

@@ -15,6 +15,7 @@ import (
 type assembly struct {
 	shown  []shownPart    // text, HTML and inline image parts, in display order
 	hidden []*enmime.Part // text parts of the alternatives not chosen
+	notes  []string       // warnings: what was shown by a guess
 }
 
 // shownPart is one displayed part and how it is displayed.
@@ -59,6 +60,11 @@ func (a *assembly) walk(p *enmime.Part) {
 		a.shown = append(a.shown, shownPart{p, mailwiki.BodyText})
 	case isInlineImage(p):
 		a.shown = append(a.shown, shownPart{p, mailwiki.BodyImage})
+	case strings.HasPrefix(p.ContentType, "multipart/") && len(bytes.TrimSpace(p.Content)) > 0:
+		// A multipart without a boundary, read as one part: its parts
+		// cannot be told apart, so its content is shown as text.
+		a.shown = append(a.shown, shownPart{p, mailwiki.BodyText})
+		a.notes = append(a.notes, "a "+p.ContentType+" without boundary shown as text")
 	}
 }
 
@@ -181,6 +187,7 @@ func assembleBody(env *enmime.Envelope, msg *mailwiki.Message, n *nesting) {
 	index := attachmentIndex(msg.Attachments, located, n.d.bytesOf)
 	msg.Locations = locations(located, index)
 	body := bodyOf(a, index)
+	msg.Warnings = append(msg.Warnings, a.notes...)
 	if len(body) != len(a.shown) {
 		msg.Warnings = append(msg.Warnings, "inline image not found among the attachments; listed instead")
 	}
@@ -201,7 +208,7 @@ func bodyOf(a *assembly, index map[*enmime.Part]int) []mailwiki.BodyPart {
 		case mailwiki.BodyHTML:
 			bp.Content, bp.Base = string(s.part.Content), partLocation(s.part)
 		case mailwiki.BodyText:
-			bp.Content = string(s.part.Content)
+			bp.Content = strings.ToValidUTF8(string(s.part.Content), "\uFFFD")
 		default:
 			i, ok := index[s.part]
 			if !ok {
@@ -223,6 +230,8 @@ func plain(env *enmime.Envelope, a *assembly, body []mailwiki.BodyPart) bool {
 		return true
 	case len(body) > 1 || len(a.shown) != 1 || body[0].Base != "" || body[0].Kind != a.shown[0].kind:
 		return false
+	case !strings.HasPrefix(a.shown[0].part.ContentType, "text/"):
+		return false // a multipart without boundary shown as text: enmime's Text lacks it
 	case body[0].Kind == mailwiki.BodyText:
 		return env.HTML == ""
 	case body[0].Kind == mailwiki.BodyHTML:

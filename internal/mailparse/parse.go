@@ -97,6 +97,7 @@ func parseDepth(ctx context.Context, raw []byte, lim Limits, depth int) (*mailwi
 		return nil, err
 	}
 	msg := fromEnvelope(env, d, &nesting{ctx: ctx, lim: lim, depth: depth, d: d})
+	keepPreamble(raw, env.Root, msg)
 	if ctx.Err() != nil {
 		return nil, interrupted(ctx)
 	}
