@@ -45,6 +45,7 @@ func newFileSet(atts []mailwiki.Attachment, reserved ...string) *fileSet {
 			}
 		}
 	}
+	fs.warnings = append(fs.warnings, fs.names.warnings()...)
 	return fs
 }
 

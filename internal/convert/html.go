@@ -2,6 +2,7 @@ package convert
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -26,6 +27,7 @@ type htmlWriter struct {
 	nodes    int
 	paint    paint     // colours at the current element (paint.go)
 	loss     styleLoss // colours and sizes not kept, for warnings
+	links    int       // link targets not kept (not absolute http, https or mailto)
 	warnings []string
 	err      error // set once: the walk stops
 }
@@ -47,7 +49,11 @@ func htmlBody(ctx context.Context, src string, files *fileSet, lim Limits) (stri
 	}
 	w := &htmlWriter{ctx: ctx, files: files, maxFiles: lim.MaxFiles, warnings: cleanTree(doc)}
 	w.children(doc)
-	return w.b.String(), w.visible > 0, append(w.warnings, w.loss.warnings()...), w.err
+	warnings := append(w.warnings, w.loss.warnings()...)
+	if w.links > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d link target(s) not kept: only absolute http, https and mailto links are (the link text stays)", w.links))
+	}
+	return w.b.String(), w.visible > 0, warnings, w.err
 }
 
 // node writes one node and its subtree, unless the walk was stopped.
@@ -233,6 +239,9 @@ func (w *htmlWriter) attrs(n *html.Node, rule elementRule) ([]html.Attribute, bo
 		case "href":
 			href, ok := safeHref(a.Val)
 			if !ok {
+				if strings.TrimSpace(a.Val) != "" {
+					w.links++
+				}
 				continue
 			}
 			a.Val = href

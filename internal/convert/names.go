@@ -20,6 +20,8 @@ type namer struct {
 	used    map[string]bool
 	next    map[string]int // per name asked for: the suffix to try first, all below are taken
 	unnamed map[string]int // per kind ("image", "attachment"): names generated so far
+	renamed int // names changed: path, characters, length or taken
+	named   int // files without a usable name, named after their type
 }
 
 func newNamer() *namer {
@@ -37,9 +39,28 @@ func (n *namer) name(filename, contentType string) string {
 			kind = "image"
 		}
 		n.unnamed[kind]++
+		n.named++
 		name = kind + "-" + strconv.Itoa(n.unnamed[kind]) + extensionFor(contentType)
+		return n.unique(name)
 	}
-	return n.unique(name)
+	out := n.unique(name)
+	if out != filename {
+		n.renamed++
+	}
+	return out
+}
+
+// warnings says how many names were changed or made up (counts only: the
+// names themselves are content).
+func (n *namer) warnings() []string {
+	var w []string
+	if n.renamed > 0 {
+		w = append(w, strconv.Itoa(n.renamed)+" attachment name(s) changed to be safe and unique (a path, control characters, length, or a name already taken)")
+	}
+	if n.named > 0 {
+		w = append(w, strconv.Itoa(n.named)+" attachment(s) without a usable file name named after their type")
+	}
+	return w
 }
 
 // reserve marks name as used, for names the caller has fixed (original.eml).
