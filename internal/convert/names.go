@@ -20,8 +20,8 @@ type namer struct {
 	used    map[string]bool
 	next    map[string]int // per name asked for: the suffix to try first, all below are taken
 	unnamed map[string]int // per kind ("image", "attachment"): names generated so far
-	renamed int // names changed: path, characters, length or taken
-	named   int // files without a usable name, named after their type
+	renamed int            // names changed: path, characters, length or taken
+	named   int            // files without a usable name, named after their type
 }
 
 func newNamer() *namer {
