@@ -139,7 +139,8 @@ func fromEnvelope(env *enmime.Envelope, d *decoder, n *nesting) *mailwiki.Messag
 	msg.To = addressList(env, d, "To")
 	msg.Date = headerDate(env, msg)
 	var winmail []string
-	msg.Attachments, winmail = expandWinmail(attachments(env, d))
+	noBody := strings.TrimSpace(env.Text) == "" && strings.TrimSpace(env.HTML) == ""
+	msg.Attachments, winmail = expandWinmailLimits(attachments(env, d), winmailLimits{KeepBody: noBody})
 	msg.Warnings = append(msg.Warnings, winmail...)
 	assembleBody(env, msg, n)
 	msg.Warnings = append(msg.Warnings, d.warnings...)

@@ -70,6 +70,10 @@ type tnefMessage struct {
 	// body names the forms of the message body found ("RTF", "HTML",
 	// "text"), in the order met.
 	body []string
+	// html and text are the message body's bytes in those forms (HTML as
+	// stored, text as stored: 8-bit or UTF-16 by property type), kept so
+	// that a winmail.dat holding only a body loses nothing.
+	html, text []byte
 	// damaged is set when the stream ends early or holds an attribute
 	// that cannot be read: what came before it is kept.
 	damaged bool
@@ -135,6 +139,9 @@ func (m *tnefMessage) messageAttribute(id uint16, data []byte) {
 	switch id {
 	case attBody:
 		m.noteBody("text")
+		if m.text == nil {
+			m.text = data
+		}
 	case attMAPIProps:
 		_ = eachProperty(data, func(p property) {
 			switch p.id {
@@ -142,8 +149,14 @@ func (m *tnefMessage) messageAttribute(id uint16, data []byte) {
 				m.noteBody("RTF")
 			case prBodyHTML:
 				m.noteBody("HTML")
+				if len(p.values) > 0 {
+					m.html = p.values[0]
+				}
 			case prBody:
 				m.noteBody("text")
+				if len(p.values) > 0 && p.text() != "" {
+					m.text = []byte(p.text())
+				}
 			}
 		})
 	}

@@ -26,6 +26,11 @@ type winmailLimits struct {
 	// MaxDepth is how deep embedded messages (an Outlook item attached to
 	// the message) are opened, the winmail.dat itself counting as 1.
 	MaxDepth int
+	// KeepBody is set when the email shows no body of its own (Outlook
+	// sent everything inside winmail.dat): the stream's message body is
+	// then kept (as a file, or the winmail.dat itself for RTF) instead of
+	// being taken for a copy of the email's body.
+	KeepBody bool
 }
 
 // defaultWinmailLimits are far above what Outlook sends: its own limit on
@@ -113,9 +118,13 @@ func unpackWinmail(a mailwiki.Attachment, lim winmailLimits, budget *winmailBudg
 	if m.damaged && len(u.files) == 0 {
 		return []mailwiki.Attachment{a}, append(u.warnings, "winmail.dat (Outlook TNEF) is damaged and no file could be read from it: kept as it is")
 	}
+	if u.keepOriginal {
+		w := fmt.Sprintf("winmail.dat (Outlook TNEF) kept, beside the %d files inside it", len(u.files))
+		return append([]mailwiki.Attachment{a}, u.files...), append([]string{w}, u.warnings...)
+	}
 	w := fmt.Sprintf("winmail.dat (Outlook TNEF) replaced by the %d files inside it", len(u.files))
 	if len(u.files) == 0 {
-		w = "winmail.dat (Outlook TNEF) holds no file: dropped"
+		w = "winmail.dat (Outlook TNEF) holds no file and no body: dropped"
 	}
 	return u.files, append([]string{w}, u.warnings...)
 }
@@ -123,11 +132,14 @@ func unpackWinmail(a mailwiki.Attachment, lim winmailLimits, budget *winmailBudg
 // unpacker collects the files of a TNEF stream and of the messages
 // embedded in it.
 type unpacker struct {
-	lim      winmailLimits
-	budget   winmailBudget // what is left
-	over     bool          // the budget ran out: stop
-	files    []mailwiki.Attachment
-	warnings []string
+	lim    winmailLimits
+	budget winmailBudget // what is left
+	over   bool          // the budget ran out: stop
+	// keepOriginal: something inside (an RTF-only body) is not in files:
+	// the winmail.dat itself is kept beside them.
+	keepOriginal bool
+	files        []mailwiki.Attachment
+	warnings     []string
 }
 
 // message adds the files of m, a stream at the given depth.
@@ -136,7 +148,10 @@ func (u *unpacker) message(m *tnefMessage, depth int) {
 	if depth > 1 {
 		where = "an Outlook item attached inside winmail.dat"
 	}
-	if len(m.body) > 0 {
+	switch {
+	case len(m.body) > 0 && depth == 1 && u.lim.KeepBody:
+		u.body(m, where)
+	case len(m.body) > 0:
 		u.warn(fmt.Sprintf("the Outlook message body (%s) inside %s was not shown", strings.Join(m.body, ", "), where))
 	}
 	if m.damaged {
@@ -147,6 +162,25 @@ func (u *unpacker) message(m *tnefMessage, depth int) {
 			return
 		}
 		u.file(f, i+1, depth)
+	}
+}
+
+// body keeps the message body of a stream as a file, so that nothing is
+// lost: the HTML form as "Outlook message.html", else the text form as
+// "Outlook message.txt"; a body only in RTF (compressed, not decoded
+// here) keeps the whole winmail.dat (u.keepOriginal).
+func (u *unpacker) body(m *tnefMessage, where string) {
+	name := "Outlook message"
+	switch {
+	case len(m.html) > 0:
+		u.add(mailwiki.Attachment{Filename: name + ".html", ContentType: "text/html", Data: slices.Clip(m.html)})
+		u.warn(fmt.Sprintf("the Outlook message body inside %s is attached as an HTML file, not shown on the page", where))
+	case len(m.text) > 0:
+		u.add(mailwiki.Attachment{Filename: name + ".txt", ContentType: "text/plain", Data: slices.Clip(m.text)})
+		u.warn(fmt.Sprintf("the Outlook message body inside %s is attached as a text file, not shown on the page", where))
+	default:
+		u.keepOriginal = true
+		u.warn(fmt.Sprintf("the Outlook message body (%s) inside %s cannot be shown: winmail.dat is kept", strings.Join(m.body, ", "), where))
 	}
 }
 

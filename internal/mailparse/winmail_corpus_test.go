@@ -2,6 +2,7 @@ package mailparse
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -239,4 +240,37 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestWinmailBodyOnlyIsKept: Outlook sends a message whose only part is a
+// winmail.dat holding the body (MimeKit's body.tnef: HTML): the email has
+// no body of its own, so the body is kept as "Outlook message.html" (with
+// a warning), never dropped with the stream (found by a tester).
+func TestWinmailBodyOnlyIsKept(t *testing.T) {
+	t.Parallel()
+	dir := sharedtest.File(t, tnefCorpus)
+	tnef, err := os.ReadFile(filepath.Join(dir, "body.tnef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := "From: a@example.org\r\nSubject: Body only\r\nMIME-Version: 1.0\r\nContent-Type: application/ms-tnef; name=\"winmail.dat\"\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(tnef) + "\r\n"
+	msg, err := Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var html []byte
+	for _, a := range msg.Attachments {
+		names = append(names, a.Filename)
+		if a.Filename == "Outlook message.html" {
+			html = a.Data
+		}
+	}
+	if len(html) < 1000 || !bytes.Contains(bytes.ToLower(html), []byte("<html")) {
+		t.Fatalf("attachments %q: want the HTML body kept as Outlook message.html", names)
+	}
+	if !strings.Contains(strings.Join(msg.Warnings, "|"), "attached as an HTML file") {
+		t.Errorf("warnings %q", msg.Warnings)
+	}
 }
