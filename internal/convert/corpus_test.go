@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,5 +185,8 @@ func hasData(d *mailwiki.Draft, data []byte) bool {
 // decorationDropped reports a small image that dropDecorations drops (a
 // logo, icon or pixel). (A repeat has its bytes in the draft already.)
 func decorationDropped(contentType string, data []byte) bool {
+	if bytes.IndexByte(data[:min(len(data), 8192)], 0) >= 0 { // binary sent as text: its bytes say what it is
+		contentType = http.DetectContentType(data)
+	}
 	return strings.HasPrefix(contentType, "image/") && decoration(mailwiki.Attachment{Data: data})
 }

@@ -233,7 +233,8 @@ func plain(env *enmime.Envelope, a *assembly, body []mailwiki.BodyPart) bool {
 	case !strings.HasPrefix(a.shown[0].part.ContentType, "text/"):
 		return false // a multipart without boundary shown as text: enmime's Text lacks it
 	case body[0].Kind == mailwiki.BodyText:
-		return env.HTML == ""
+		// enmime's Text joins every text/plain part, a binary one too.
+		return env.HTML == "" && env.Root.DepthMatchFirst(binaryText) == nil
 	case body[0].Kind == mailwiki.BodyHTML:
 		return env.Root.DepthMatchFirst(isHTMLBody) == a.shown[0].part
 	}

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 
@@ -30,7 +31,11 @@ func attachments(env *enmime.Envelope, d *decoder) []mailwiki.Attachment {
 		if body[p] && p.FileName == "" {
 			return false
 		}
-		out = append(out, toAttachment(p, d.bytesOf(p)))
+		a := toAttachment(p, d.bytesOf(p))
+		if a.ContentType != p.ContentType {
+			d.warn("a part labelled %s holds binary data (%s by its bytes): attached as a file, not shown as text", p.ContentType, a.ContentType)
+		}
+		out = append(out, a)
 		return false
 	})
 	return out
@@ -40,9 +45,13 @@ func attachments(env *enmime.Envelope, d *decoder) []mailwiki.Attachment {
 // with a Content-ID that is not explicitly an attachment is inline.
 func toAttachment(p *enmime.Part, data []byte) mailwiki.Attachment {
 	cid := strings.TrimSpace(p.ContentID)
+	ctype := p.ContentType
+	if binaryText(p) { // the bytes say what it is (net/http's sniffing, WHATWG MIME Sniffing)
+		ctype, _, _ = strings.Cut(http.DetectContentType(data), ";")
+	}
 	return mailwiki.Attachment{
 		Filename:    p.FileName,
-		ContentType: p.ContentType,
+		ContentType: ctype,
 		ContentID:   cid,
 		Inline:      cid != "" && !strings.EqualFold(p.Disposition, "attachment"),
 		Data:        data,

@@ -1,6 +1,8 @@
 package mailparse
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -182,5 +184,34 @@ func TestCharsets(t *testing.T) {
 				t.Errorf("Text = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestBinaryPartLabelledText: an image sent as text/plain (no file name)
+// is not printed as text: it is attached, typed by its bytes, with a
+// warning (found by a tester: the page showed ‰PNG… and the image was lost).
+func TestBinaryPartLabelledText(t *testing.T) {
+	t.Parallel()
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x00IEND\xaeB`\x82")
+	raw := "From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the chart.\r\n" +
+		"--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(png) + "\r\n--b--\r\n"
+	msg, err := Parse([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msg.Attachments) != 1 || msg.Attachments[0].ContentType != "image/png" || !bytes.Equal(msg.Attachments[0].Data, png) {
+		t.Fatalf("attachments %+v: want the PNG, typed image/png, byte-exact", msg.Attachments)
+	}
+	for _, b := range msg.Body {
+		if strings.Contains(b.Content, "PNG") {
+			t.Fatalf("binary shown as text: %q", b.Content)
+		}
+	}
+	if strings.Contains(msg.Text, "PNG") && msg.Body == nil {
+		t.Fatalf("binary shown as text: %q", msg.Text)
+	}
+	if !strings.Contains(strings.Join(msg.Warnings, "|"), "holds binary data (image/png") {
+		t.Errorf("warnings %q", msg.Warnings)
 	}
 }

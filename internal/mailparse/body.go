@@ -1,6 +1,9 @@
 package mailparse
 
 import (
+	"bytes"
+	"strings"
+
 	"github.com/jhillyerd/enmime/v2"
 
 	"github.com/mailwiki/mailwiki/internal/convert/htmlshape"
@@ -66,9 +69,19 @@ func joinedTextParts(root *enmime.Part) []*enmime.Part {
 
 // isPlainBody and isHTMLBody are enmime's rules for body parts.
 func isPlainBody(p *enmime.Part) bool {
-	return p.ContentType == "text/plain" && p.Disposition != "attachment"
+	return p.ContentType == "text/plain" && p.Disposition != "attachment" && !binaryText(p)
 }
 
 func isHTMLBody(p *enmime.Part) bool {
-	return p.ContentType == "text/html" && p.Disposition != "attachment"
+	return p.ContentType == "text/html" && p.Disposition != "attachment" && !binaryText(p)
+}
+
+// binaryText reports a text part whose content is no text: a NUL byte
+// among its first 8 KiB once decoded (an image or a PDF sent as
+// text/plain). Such a part is a file, not a body (see toAttachment).
+func binaryText(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	return bytes.IndexByte(p.Content[:min(len(p.Content), 8192)], 0) >= 0
 }
