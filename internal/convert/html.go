@@ -3,6 +3,7 @@ package convert
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -32,6 +33,10 @@ type htmlWriter struct {
 	err      error // set once: the walk stops
 }
 
+// styleBlock finds <style> elements with content: their CSS rules are not
+// applied (storage has no stylesheet), which a warning says.
+var styleBlock = regexp.MustCompile(`(?is)<style\b[^>]*>\s*[^<\s]`)
+
 // htmlBody converts an HTML mail body to storage XHTML. It returns the body
 // and whether it shows anything (text or images), or a limit error when
 // the HTML exceeds lim (checked before parsing) or the files exceed
@@ -40,6 +45,7 @@ func htmlBody(ctx context.Context, src string, files *fileSet, lim Limits) (stri
 	if what := htmlshape.Check(src, lim.HTML); what != "" {
 		return "", false, nil, htmlLimitError(what)
 	}
+	styleBlocks := len(styleBlock.FindAllStringIndex(src, 100))
 	clean := sanitizer().Sanitize(src)
 	doc, err := html.Parse(strings.NewReader(clean))
 	if err != nil {
@@ -50,6 +56,9 @@ func htmlBody(ctx context.Context, src string, files *fileSet, lim Limits) (stri
 	w := &htmlWriter{ctx: ctx, files: files, maxFiles: lim.MaxFiles, warnings: cleanTree(doc)}
 	w.children(doc)
 	warnings := append(w.warnings, w.loss.warnings()...)
+	if styleBlocks > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d <style> block(s) not applied: colours, sizes and hiding set by CSS classes are lost (inline styles are kept)", styleBlocks))
+	}
 	if w.links > 0 {
 		warnings = append(warnings, fmt.Sprintf("%d link target(s) not kept: only absolute http, https and mailto links are (the link text stays)", w.links))
 	}
