@@ -43,7 +43,10 @@ func forwardBlock(ctx context.Context, p mailwiki.BodyPart, files *fileSet, lim 
 	}
 	var warnings []string
 	for _, w := range concat(inner.Warnings, sub.warnings, ws) {
-		warnings = appendNew(warnings, "forwarded message: "+w)
+		if !strings.HasPrefix(w, "forwarded message: ") { // once, however deep
+			w = "forwarded message: " + w
+		}
+		warnings = appendNew(warnings, w)
 	}
 	return b.String(), warnings, nil
 }

@@ -113,11 +113,13 @@ func (d *decoder) text(b []byte, label string, html bool) (out []byte, name, why
 	}
 	enc, name, ok := lookupCharset(label, b)
 	if !ok {
-		out, name, why = d.undeclared(b, html)
+		// Read as if undeclared; its reason ("no charset declared, …")
+		// would contradict the label, so the sentence is ours.
+		out, name, _ = d.undeclared(b, html)
 		if name == "" {
-			return out, name, joinWhy("unknown charset, bytes kept", why)
+			return out, name, "unknown charset, bytes kept"
 		}
-		return out, name, joinWhy("unknown charset, read as "+name, why)
+		return out, name, "unknown charset, read as " + name
 	}
 	out, replaced := decodeWith(enc, name, b)
 	why = renamed(label, name, b)
