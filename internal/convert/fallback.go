@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
@@ -95,12 +96,16 @@ func fallbackText(msg *mailwiki.Message, raw []byte) (text string, cut, fromRaw 
 	return none, false, false
 }
 
+// headerField matches bytes that start with an RFC 5322 header field
+// (a field name and a colon).
+var headerField = regexp.MustCompile(`^[!-9;-~]+:`)
+
 // rawText returns raw as text, or "" when it does not look like text (a
 // NUL among its first bytes, or nothing but white space).
 func rawText(raw []byte) string {
 	head := raw[:min(len(raw), 8192)]
-	if bytes.IndexByte(head, 0) >= 0 || len(bytes.TrimSpace(raw)) == 0 {
-		return ""
+	if bytes.IndexByte(head, 0) >= 0 || len(bytes.TrimSpace(raw)) == 0 || headerField.Match(head) {
+		return "" // binary, empty, or an email refused for its size or shape: its MIME source is no text to read
 	}
 	return strings.ToValidUTF8(string(raw[:min(len(raw), MaxFallbackText+1)]), "\uFFFD")
 }

@@ -28,6 +28,12 @@ func TestFallback(t *testing.T) {
 			files:    []string{"original.eml"},
 		},
 		{
+			name: "no message, an email refused for its shape: no MIME source shown", raw: "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n", msg: nil,
+			title:    "Email from a@example.org on 2026-11-26 14:05",
+			contains: []string{"could not be converted to a page", `ri:filename="original.eml"`},
+			files:    []string{"original.eml"},
+		},
+		{
 			name: "no message, binary bytes: no text to show", raw: "\x00\x01\x02binary", msg: nil,
 			title:    "Email received on 2026-11-26 14:05",
 			contains: []string{"could not be converted to a page", `ri:filename="original.eml"`},
