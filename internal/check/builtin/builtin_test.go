@@ -224,3 +224,19 @@ func TestManyFoldedLinesCostLinearly(t *testing.T) {
 		t.Fatalf("reading a %d-byte header allocated %d bytes: not linear", len(msg), alloc)
 	}
 }
+
+// TestUninspectedQuotesNoContent: Result.Uninspected is logged, so a part
+// whose header cannot be read is named by position and kind, never by the
+// offending line (Go's multipart reader quotes it in its error).
+func TestUninspectedQuotesNoContent(t *testing.T) {
+	t.Parallel()
+	raw := "From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\nsalary-cuts-marker no colon here\r\n\r\nx\r\n--b--\r\n"
+	got, err := builtin.Scan(strings.NewReader(raw), builtin.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Uninspected == "" || strings.Contains(got.Uninspected, "salary") {
+		t.Fatalf("Uninspected %q: want a sentence without the header line", got.Uninspected)
+	}
+}

@@ -57,7 +57,7 @@ func (s *scanner) multipart(r io.Reader, boundary, mediatype string, depth int) 
 			return nil
 		}
 		if err != nil {
-			return s.stopOr(fmt.Errorf("part %d of a %s could not be read: %w", n, mediatype, err))
+			return s.stopOr(fmt.Errorf("part %d of a %s could not be read: %s", n, mediatype, unreadable(err)))
 		}
 		if err := s.entity(p, p.Header, depth+1, childType); err != nil {
 			if err = s.stopOr(err); errors.Is(err, errStop) {
@@ -131,6 +131,20 @@ func (s *scanner) stopOr(err error) error {
 		return errStop
 	}
 	return err
+}
+
+// unreadable names why the multipart reader gave up, without its error
+// text: that quotes the offending header line, which is content, and
+// Result.Uninspected is logged.
+func unreadable(err error) string {
+	var pe textproto.ProtocolError
+	switch {
+	case errors.As(err, &pe):
+		return "a malformed header line"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the message ends inside it"
+	}
+	return "a broken MIME structure"
 }
 
 // contentType returns the media type of h, lower case, and its
