@@ -165,11 +165,7 @@ func probeScanners(ctx context.Context, c config.Checks, observe func(string, er
 		observe("rspamd", (&rspamd.Client{URL: c.Rspamd.Address}).Ping(ctx))
 	}
 	if c.ClamAV.Address != "" {
-		network, addr, err := clamav.ParseAddress(c.ClamAV.Address)
-		if err == nil {
-			err = (&clamav.Client{Network: network, Address: addr}).Ping(ctx)
-		}
-		observe("clamav", err)
+		observe("clamav", (&clamav.Client{Address: c.ClamAV.Address}).Ping(ctx)) // the address is parsed by the client
 	}
 }
 
@@ -216,11 +212,7 @@ func DemoScanners(ctx context.Context, cfg *config.Config, rspamdURL, clamdAddr 
 	}
 	if clamdAddr != "" {
 		malware = strings.Replace(malware, "clamd off", "clamd not found", 1)
-		network, addr, err := clamav.ParseAddress(clamdAddr)
-		if err == nil {
-			err = (&clamav.Client{Network: network, Address: addr}).Ping(ctx)
-		}
-		if err == nil {
+		if err := (&clamav.Client{Address: clamdAddr}).Ping(ctx); err == nil {
 			cfg.Checks.ClamAV.Address, malware = clamdAddr, "malware: clamd at "+clamdAddr
 		} else {
 			malware += " at " + clamdAddr

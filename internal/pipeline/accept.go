@@ -150,7 +150,7 @@ func (a *Acceptor) screen(ctx context.Context, env *mailwiki.Envelope) error {
 	}
 	env.Labels = d.labels
 	if len(d.labels) > 0 {
-		log.Info("message accepted with marks", "labels", d.labels)
+		log.Info("message accepted with marks", "labels", d.labels, "spam", d.spam)
 	}
 	return nil
 }

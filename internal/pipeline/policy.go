@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 
@@ -29,6 +30,7 @@ type decision struct {
 	verdict  mailwiki.Verdict
 	labels   []string
 	warnings []string
+	spam     string // the spam screen's detail (Finding.SpamDetail), for the log
 	auth     *mailwiki.SenderAuth
 }
 
@@ -81,7 +83,7 @@ func (a *Acceptor) decide(ctx context.Context, env *mailwiki.Envelope, results [
 		}
 	}
 	v, labels := a.tenantVerdict(ctx, env, d.auth, spam)
-	d.verdict, d.labels = v, append(d.labels, labels...)
+	d.verdict, d.labels, d.spam = v, append(d.labels, labels...), spam.SpamDetail
 	return d
 }
 
@@ -154,16 +156,25 @@ func (a *Acceptor) tenantVerdict(ctx context.Context, env *mailwiki.Envelope, au
 	}
 	switch spam.Spam {
 	case mailwiki.SpamDefer:
-		return mailwiki.Reject(451, [3]int{4, 7, 1}, "Message deferred by the spam filter; please retry later", ReasonSpamTempReject), nil
+		return spamRefusal(mailwiki.Reject(451, [3]int{4, 7, 1}, "Message deferred by the spam filter; please retry later", ReasonSpamTempReject), spam), nil
 	case mailwiki.SpamLikely:
 		if p.SpamAction == mailwiki.SpamMark {
 			return mailwiki.Verdict{}, []string{mailwiki.LabelSpam}
 		}
-		return mailwiki.Reject(550, [3]int{5, 7, 1}, "Message refused as spam by the recipient's filter", ReasonSpam), nil
+		return spamRefusal(mailwiki.Reject(550, [3]int{5, 7, 1}, "Message refused as spam by the recipient's filter", ReasonSpam), spam), nil
 	case mailwiki.SpamPossible:
 		return mailwiki.Verdict{}, []string{mailwiki.LabelPossibleSpam}
 	}
 	return mailwiki.Verdict{}, nil
+}
+
+// spamRefusal gives v the spam screen's detail as its cause, for the log
+// (never sent to the client).
+func spamRefusal(v mailwiki.Verdict, spam mailwiki.Finding) mailwiki.Verdict {
+	if spam.SpamDetail != "" {
+		v.Err = errors.New(spam.SpamDetail)
+	}
+	return v
 }
 
 // secureSender decides for a tenant that takes mail only from its secure
